@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: MIT */
+
+/* String helpers: edit distance for hints, JSON string quoting, round-trip double formatting. */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "string-util.h"
+
+size_t string_distance(const char *a, const char *b) {
+        size_t la = strlen(a), lb = strlen(b);
+        _cleanup_free_ size_t *row = calloc(lb + 1, sizeof(size_t));
+
+        if (!row)
+                return (size_t) -1;
+        for (size_t j = 0; j <= lb; j++)
+                row[j] = j;
+        for (size_t i = 1; i <= la; i++) {
+                size_t diagonal = row[0];
+
+                row[0] = i;
+                for (size_t j = 1; j <= lb; j++) {
+                        size_t above = row[j];
+                        size_t best = diagonal + (a[i - 1] != b[j - 1]);
+
+                        if (above + 1 < best)
+                                best = above + 1;
+                        if (row[j - 1] + 1 < best)
+                                best = row[j - 1] + 1;
+                        diagonal = above;
+                        row[j] = best;
+                }
+        }
+        return row[lb];
+}
+
+const char *string_closest(const char *s, const char * const *candidates) {
+        const char *best = NULL;
+        size_t best_distance = (size_t) -1;
+        /* One edit in a short word, a third of the word in a long one. */
+        size_t limit = strlen(s) / 3 > 1 ? strlen(s) / 3 : 1;
+
+        for (const char * const *c = candidates; *c; c++) {
+                size_t d = string_distance(s, *c);
+
+                if (d < best_distance) {
+                        best_distance = d;
+                        best = *c;
+                }
+        }
+        return best_distance <= limit ? best : NULL;
+}
+
+int json_append_string(FILE *buf, const char *s) {
+        fputc('"', buf);
+        for (const unsigned char *p = (const unsigned char *) s; *p; p++) {
+                if (*p == '"' || *p == '\\')
+                        fprintf(buf, "\\%c", *p);
+                else if (*p == '\n')
+                        fputs("\\n", buf);
+                else if (*p == '\t')
+                        fputs("\\t", buf);
+                else if (*p < 0x20 || *p == 0x7f)
+                        fprintf(buf, "\\u%04x", *p);
+                else
+                        fputc(*p, buf);
+        }
+        fputc('"', buf);
+        return ferror(buf) ? -ENOMEM : 0;
+}
+
+void format_double(char out[static 32], double d) {
+        for (int precision = 1; precision <= 17; precision++) {
+                snprintf(out, 32, "%.*g", precision, d);
+                if (strtod(out, NULL) == d)
+                        return;
+        }
+}
