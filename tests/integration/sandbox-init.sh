@@ -28,6 +28,7 @@ mount -t overlay -o "lowerdir=/,upperdir=$layers/upper,workdir=$layers/work" ove
 # their own ConditionPathIsReadWrite=/proc/sys, which is how systemd expects a container to look.
 mount -t proc -o nosuid,nodev,noexec proc "$root/proc"
 for p in sys sysrq-trigger; do
+    [[ -e $root/proc/$p ]] || continue   # no sysrq-trigger without CONFIG_MAGIC_SYSRQ
     mount --bind "$root/proc/$p" "$root/proc/$p"
     mount -o remount,bind,ro "$root/proc/$p"
 done
