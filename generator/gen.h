@@ -1,0 +1,7 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* The pandora-gen program: option parsing and the modes, over the render and install libraries. */
+
+/* Runs pandora-gen with the given arguments; returns the process exit status. */
+int gen_main(int argc, char *argv[]);

@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* Writing a rendered UnitSet to a directory. */
+
+#include <stdio.h>
+
+#include "unit-render.h"
+
+/* Creates every file of set in dir with O_EXCL (systemd.generator(7): never overwrite), creating the
+ * .wants/ directories its links need. Returns 0 or a negative errno; on failure *ret_failed_path (when
+ * not NULL) names the path that failed (free it). */
+int unit_set_install(const UnitSet *set, const char *dir, char **ret_failed_path);
+
+/* Prints every unit as "---NAME---" followed by its text, then every link as "LINK -> TARGET". */
+void unit_set_print(const UnitSet *set, FILE *f);

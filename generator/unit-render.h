@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* Model → unit text. A pure function: no file system, no logging; installing is unit-install.c's job. */
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "macro.h"
+#include "procfile.h"
+
+typedef struct UnitFile {
+        char *name;             /* "shop-web@.service" */
+        char *text;
+} UnitFile;
+
+typedef struct UnitLink {
+        char *path;             /* relative to the output directory: "shop.target.wants/shop-web@1.service" */
+        char *target;           /* what it points to: "../shop-web@.service" */
+} UnitLink;
+
+typedef struct UnitSet {
+        UnitFile *files;        /* sorted by name */
+        size_t n_files;
+        UnitLink *links;        /* sorted by path */
+        size_t n_links;
+} UnitSet;
+
+typedef struct RenderOptions {
+        const char *agent_path;         /* ExecStart's program */
+        const char *procfile_path;      /* what the agent reads: the installed copy; NULL: p->path */
+        const char *source_path;        /* SourcePath=, where the user edits; NULL: p->path */
+        const char *autostart_target;   /* "multi-user.target" to link <app>.target from; NULL: none */
+} RenderOptions;
+
+/* Renders every unit and symlink of the app. Returns 0 or -ENOMEM. */
+int unit_render(const Procfile *p, const RenderOptions *o, UnitSet **ret);
+
+/* Frees the set; accepts NULL and returns NULL. */
+UnitSet *unit_set_free(UnitSet *s);
+DEFINE_TRIVIAL_CLEANUP_FUNC(UnitSet *, unit_set_free);
