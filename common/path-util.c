@@ -26,6 +26,9 @@ int path_make_absolute_cwd(const char *path, char **ret) {
         char *joined;
 
         if (path[0] != '/') {
+                /* "./procfile" must not leave a "." as the last directory name: the app's default name. */
+                while (path[0] == '.' && path[1] == '/')
+                        path += 2 + strspn(path + 2, "/");
                 cwd = getcwd(NULL, 0);
                 if (!cwd)
                         return negative_errno();

@@ -37,18 +37,18 @@ char *parser_setting_path(const config_setting_t *s) {
 }
 
 int parser_error(Parser *p, const config_setting_t *s, const char *format, ...) {
-        _cleanup_free_ char *path = parser_setting_path(s), *message = NULL;
-        const char *file = config_setting_source_file(s);
+        _cleanup_free_ char *path = parser_setting_path(s), *message = NULL, *file = NULL;
         va_list ap;
         int r;
 
         va_start(ap, format);
         r = vasprintf(&message, format, ap);
         va_end(ap);
-        if (r < 0 || !path)
+        /* libconfig names an @include file as written, relative to the include dir. */
+        file = path_join_absolute(p->dir, config_setting_source_file(s) ?: p->procfile->path);
+        if (r < 0 || !path || !file)
                 return -ENOMEM;
-        return procfile_error_set(p->error, file ?: p->procfile->path, config_setting_source_line(s),
-                                  path, "%s", message);
+        return procfile_error_set(p->error, file, config_setting_source_line(s), path, "%s", message);
 }
 
 static int unknown_key_error(Parser *p, const config_setting_t *s, const SettingTable *table, size_t n) {

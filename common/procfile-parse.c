@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 
 #include "names.h"
@@ -51,7 +52,9 @@ static int define_process(Parser *p, const config_setting_t *s, const char *name
                 return -ENOMEM;
         if (process->line == 0) {
                 free(process->file);
-                process->file = strdup(config_setting_source_file(s) ?: p->procfile->path);
+                /* libconfig names an @include file as written, relative to the include dir. */
+                process->file = path_join_absolute(p->dir,
+                                                   config_setting_source_file(s) ?: p->procfile->path);
                 if (!process->file)
                         return -ENOMEM;
                 process->line = config_setting_source_line(s);
@@ -78,7 +81,9 @@ static int define_service(Parser *p, const config_setting_t *s, const char *name
                 return -ENOMEM;
         if (service->line == 0) {
                 free(service->file);
-                service->file = strdup(config_setting_source_file(s) ?: p->procfile->path);
+                /* libconfig names an @include file as written, relative to the include dir. */
+                service->file = path_join_absolute(p->dir,
+                                                   config_setting_source_file(s) ?: p->procfile->path);
                 if (!service->file)
                         return -ENOMEM;
                 service->line = config_setting_source_line(s);
@@ -233,9 +238,15 @@ static const SettingTable top_table[] = {
 
 static int read_file(config_t *config, const Procfile *procfile, const char *dir, ProcfileError *e) {
         _cleanup_fclose_ FILE *f = NULL;
+        struct stat st;
 
         /* libconfig reports a missing file as a parse error without errno; open it first to tell. */
         f = fopen(procfile->path, "re");
+        /* fopen() opens a directory too, and libconfig would only say "file I/O error" about it. */
+        if (f && fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+                fclose(TAKE_PTR(f));
+                errno = EISDIR;
+        }
         if (!f) {
                 int r = negative_errno();
 
@@ -243,9 +254,16 @@ static int read_file(config_t *config, const Procfile *procfile, const char *dir
                 return r;
         }
         config_set_include_dir(config, dir);
-        if (config_read_file(config, procfile->path) != CONFIG_TRUE)
-                return procfile_error_set(e, config_error_file(config) ?: procfile->path,
-                                          config_error_line(config), NULL, "%s", config_error_text(config));
+        if (config_read_file(config, procfile->path) != CONFIG_TRUE) {
+                _cleanup_free_ char *file = NULL;
+
+                /* libconfig names an @include file as written, relative to the include dir. */
+                file = path_join_absolute(dir, config_error_file(config) ?: procfile->path);
+                if (!file)
+                        return -ENOMEM;
+                return procfile_error_set(e, file, config_error_line(config), NULL, "%s",
+                                          config_error_text(config));
+        }
         return 0;
 }
 

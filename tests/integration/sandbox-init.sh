@@ -3,18 +3,40 @@
 # root file system and execs systemd into it. Never run it by hand: every mount it makes is only
 # harmless because it lives in a private mount namespace that dies with the box.
 #
-# Usage: sandbox-init.sh STATE_DIR NAME
+# Usage: sandbox-init.sh STATE_DIR NAME CGROUP
 #   STATE_DIR  host directory owned by this box; its "fs" subdirectory is the mount point of the
 #              tmpfs holding the overlay's upper layer
 #   NAME       box name, used as its hostname (the container= value is always pandora-sandbox)
+#   CGROUP     host path of the empty cgroup2 directory that becomes the box's cgroup root
 # Environment: PANDORA_STAGE (optional `meson install --destdir` tree copied into the root),
 #              MESON_BUILD_ROOT / MESON_SOURCE_ROOT (optional, bound read-only at the same path).
 set -euo pipefail
+# set -e alone exits silently; say where, into console.log, which sandbox_boot shows on failure.
+trap 'echo "sandbox-init.sh: line $LINENO: exit status $?" >&2' ERR
 
 state=$1
 name=$2
+cgroup=$3
 layers=$state/fs
 root=$layers/root
+
+# Enter the box's cgroup, then make it the root of a new cgroup namespace, so that systemd finds
+# itself alone at the top of its tree. Doing it here rather than before unshare(1) --fork leaves
+# unshare and script(1), which stay in the host's PID namespace, in a sibling cgroup: in the box's
+# root they would be processes systemd cannot move, and would keep it from enabling controllers.
+if [[ -z ${_SANDBOX_CGROUPNS:-} ]]; then
+    echo $$ >"$cgroup/cgroup.procs"
+    _SANDBOX_CGROUPNS=1 exec unshare --cgroup "$0" "$@"
+fi
+
+# Tell sandbox.sh our PID as the host sees it: the host's /proc is still mounted here, and the
+# shell's own redirection (no fork) makes /proc/self this very process, about to become systemd.
+while read -r key value; do
+    if [[ $key == NSpid: ]]; then
+        echo "${value%%[[:space:]]*}" >"$state/pid.new"
+        mv "$state/pid.new" "$state/pid"
+    fi
+done </proc/self/status
 
 # Everything the box changes must land in memory: systemd-tmpfiles-setup of a box booted on the
 # real root empties the host's /tmp. The overlay shows the host's / read-only underneath and sends
@@ -41,7 +63,7 @@ mount -t cgroup2 -o nosuid,nodev,noexec cgroup2 "$root/sys/fs/cgroup"
 # A private /dev with a few device nodes, like systemd-nspawn's: a bind of the host's /dev would
 # let the box create /dev/log (systemd-journald-dev-log.socket's Symlinks=) and the like on the
 # host's devtmpfs. No /dev/kmsg on purpose, so nothing in the box writes to the host's kernel log.
-mount -t tmpfs -o mode=0755,nosuid,size=4m devtmpfs "$root/dev"
+mount -t tmpfs -o mode=0755,nosuid,size=4m dev "$root/dev"
 mknod -m 0666 "$root/dev/null" c 1 3
 mknod -m 0666 "$root/dev/zero" c 1 5
 mknod -m 0666 "$root/dev/full" c 1 7
@@ -57,6 +79,13 @@ ln -s /proc/self/fd "$root/dev/fd"
 ln -s /proc/self/fd/0 "$root/dev/stdin"
 ln -s /proc/self/fd/1 "$root/dev/stdout"
 ln -s /proc/self/fd/2 "$root/dev/stderr"
+# The console is the pseudo-terminal that sandbox.sh runs us on (through script(1), which copies it
+# into console.log): systemd in a container logs there until journald is up, and whatever cannot
+# reach the journal later (a dying PID 1, units with StandardOutput=tty) goes there too.
+if console=$(tty); then
+    touch "$root/dev/console"
+    mount --bind "$console" "$root/dev/console"
+fi
 
 mount -t tmpfs -o mode=0755,nosuid,nodev run "$root/run"
 mount -t tmpfs -o mode=1777,nosuid,nodev tmp "$root/tmp"
@@ -120,7 +149,8 @@ for unit in "${masked[@]}"; do
 done
 
 cd "$root"
-# pivot_root with the old root stacked below the new one, then detached: no put_old directory.
+# `pivot_root . .` mounts the old root on top of the new one, where umount -l detaches it: no
+# put_old directory needed, and nothing of the host's tree is left reachable from the box.
 pivot_root . .
 umount -l .
 cd /
@@ -128,7 +158,8 @@ cd /
 # Capabilities that reach past the namespaces to the one shared kernel: modules, the clock, the
 # kernel log and audit. Root keeps the rest, as systemd-nspawn does. A clean environment, so that
 # nothing of the caller's leaks into the box's manager.
-exec setpriv \
-    --bounding-set -sys_module,-sys_time,-sys_rawio,-syslog,-wake_alarm,-block_suspend,-mac_admin,-mac_override,-audit_control,-audit_read \
+dropped=-sys_module,-sys_time,-sys_rawio,-syslog,-wake_alarm,-block_suspend
+dropped+=,-mac_admin,-mac_override,-audit_control,-audit_read
+exec setpriv --bounding-set "$dropped" \
     env -i container=pandora-sandbox PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     /lib/systemd/systemd --system --unit=pandora-sandbox.target

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # sandbox.sh: boots a real systemd as PID 1 of fresh namespaces (a "box") for pandora's integration
 # tests, drives it from the host, and prints TAP. Source it from a test, as root:
 #
@@ -15,10 +16,12 @@
 #   SANDBOX_PID     host PID of the box's PID 1 (systemd); /proc/$SANDBOX_PID/root is its root
 #   SANDBOX_NAME    the box's name and hostname, unique per boot
 #   SANDBOX_DIR     the box's state directory on the host; console.log there has PID 1's output
-#   SANDBOX_CGROUP  host path of the cgroup2 directory that is the box's cgroup root
+#   SANDBOX_CGROUP  host path of the box's cgroup2 directory: payload/ below it is the box's
+#                   cgroup root, supervisor/ holds the script(1) and unshare(1) that run it
 # Environment read by sandbox_boot:
 #   PANDORA_SANDBOX_DIR      where state directories are made (default: $MESON_BUILD_ROOT, else $PWD)
-#   PANDORA_STAGE            a `meson install --destdir` tree copied into the box's / before boot
+#   PANDORA_STAGE            a `meson install --destdir` tree copied into the box's / before boot;
+#                            unset under meson: the build in MESON_BUILD_ROOT is installed into one
 #   PANDORA_SANDBOX_TIMEOUT  seconds to wait for the box to be running (default: 30)
 #   MESON_BUILD_ROOT, MESON_SOURCE_ROOT  bound read-only into the box at the same paths
 
@@ -112,7 +115,7 @@ tap_done() {
 }
 
 # ---------------------------------------------------------------------------------------------
-# The box
+# The box: helpers
 
 # Harness messages are TAP diagnostics on stderr: readable by hand and in meson's test log.
 _sandbox_log() {
@@ -122,8 +125,24 @@ _sandbox_log() {
 # Prints the mount point of the cgroup2 hierarchy: /sys/fs/cgroup/unified on a hybrid host,
 # /sys/fs/cgroup on a pure v2 one. Fields after the " - " separator are type, source, options.
 _sandbox_cgroup2_mount() {
-    awk '{ for (i = 7; i < NF; i++) if ($i == "-") { if ($(i + 1) == "cgroup2") { print $5; exit } break } }' \
-        /proc/self/mountinfo
+    awk '{
+        for (i = 7; i < NF; i++)
+            if ($i == "-") {
+                if ($(i + 1) == "cgroup2") { print $5; exit }
+                break
+            }
+    }' /proc/self/mountinfo
+}
+
+# Hands the controllers this cgroup has on to its children, so that systemd in the box can use
+# them too. Best effort: none on a hybrid host (they are all on v1), and none below a cgroup that
+# has processes of its own, as the delegated scope on a systemd host has (this shell).
+_sandbox_enable_controllers() {
+    local c controllers=()
+    read -r -a controllers <"$SANDBOX_CGROUP/cgroup.controllers" || true
+    for c in "${controllers[@]}"; do
+        echo "+$c" >"$SANDBOX_CGROUP/cgroup.subtree_control" 2>/dev/null || true
+    done
 }
 
 # _sandbox_alive PID: whether PID exists and is not a zombie.
@@ -134,27 +153,98 @@ _sandbox_alive() {
     [[ ${stat:0:1} != Z ]]
 }
 
+# _sandbox_owns PID: whether PID is a process in the box's cgroup tree, and not one that merely
+# reused the PID of a box that died earlier.
+_sandbox_owns() {
+    local line
+    line=$(grep -m1 '^0::' "/proc/$1/cgroup" 2>/dev/null) || return 1
+    [[ ${line#0::} == "$_sandbox_cgroup_rel"/* ]]
+}
+
+# _sandbox_wait_exited PID: waits, for at most about 5 s, until PID has exited; a zombie
+# counts, since only its parent (this shell, in `wait`) can reap it.
+_sandbox_wait_exited() {
+    local i
+    for ((i = 0; i < 500; i++)); do
+        _sandbox_alive "$1" || return 0
+        sleep 0.01
+    done
+    return 1
+}
+
+# _sandbox_wait_reaped PID: waits, for at most about 5 s, until PID has exited and been reaped.
+_sandbox_wait_reaped() {
+    local i
+    for ((i = 0; i < 500; i++)); do
+        [[ -e /proc/$1 ]] || return 0
+        sleep 0.01
+    done
+    return 1
+}
+
+# _sandbox_kill_tree: SIGKILLs every process in the box's cgroup tree.
+_sandbox_kill_tree() {
+    if [[ -e $SANDBOX_CGROUP/cgroup.kill ]]; then
+        echo 1 >"$SANDBOX_CGROUP/cgroup.kill"
+        return
+    fi
+    # Kernels before 5.14 have no cgroup.kill.
+    local pid
+    find "$SANDBOX_CGROUP" -name cgroup.procs -exec cat {} + 2>/dev/null | while read -r pid; do
+        kill -KILL "$pid" 2>/dev/null || true
+    done
+}
+
+# Prints the seconds since START (an $EPOCHREALTIME), to the millisecond.
+_sandbox_elapsed() {
+    local now=$EPOCHREALTIME
+    local ms=$(( (${now//[.,]/} - ${1//[.,]/}) / 1000 ))
+    printf '%d.%03d' $((ms / 1000)) $((ms % 1000))
+}
+
+# Prints the command line that enters the box, NUL-separated, for `timeout` and friends, which
+# cannot run a shell function. Root and working directory are those of the box's PID 1 (/):
+# nsenter --wd=DIR would open DIR on the host, before entering, and leave the command there.
+#
+# nsenter ignores SIGINT/SIGTERM/SIGHUP, the command gets them back: on ^C or meson's timeout the
+# command dies and nsenter, still there, reaps it. Were nsenter to die first, the command would be
+# orphaned to the host's init (its parent's PID namespace decides), and the box's PID 1 could not
+# finish dying before that init reaped it, which a minimal init (as on our CI) does only lazily.
+_sandbox_enter() {
+    printf '%s\0' env --ignore-signal=INT,TERM,HUP nsenter --target "$SANDBOX_PID" --all --root --wd \
+        env -i --default-signal=INT,TERM,HUP \
+        PATH="$SANDBOX_PATH" HOME=/root LANG=C.UTF-8 TERM="${TERM:-dumb}" SYSTEMD_PAGER=
+}
+
 # Prints what helps to understand a box that did not come up: its failed units with their logs,
 # and the end of PID 1's console.
 _sandbox_report_failure() {
     if [[ -n ${SANDBOX_PID:-} ]] && _sandbox_alive "$SANDBOX_PID"; then
-        local units unit enter
+        local units unit failed enter
         mapfile -d '' enter < <(_sandbox_enter)
-        units=$(timeout 5 "${enter[@]}" systemctl list-units --failed --no-legend --plain 2>&1) || true
+        units=$(timeout -k 1 5 "${enter[@]}" systemctl list-units --failed --no-legend --plain 2>&1) || true
         _sandbox_log "failed units:"$'\n'"${units:-(none)}"
-        for unit in $(awk '{ print $1 }' <<<"$units"); do
-            _sandbox_log "journal of $unit:"$'\n'"$(timeout 5 "${enter[@]}" journalctl -b -u "$unit" \
+        mapfile -t failed < <(awk '/\./ { print $1 }' <<<"$units")
+        for unit in "${failed[@]}"; do
+            _sandbox_log "journal of $unit:"$'\n'"$(timeout -k 1 5 "${enter[@]}" journalctl -b -u "$unit" \
                 -n 20 -o short-monotonic 2>&1)"
         done
+    fi
+    if [[ -s $SANDBOX_DIR/script.log ]]; then
+        _sandbox_log "script(1) said:"$'\n'"$(cat "$SANDBOX_DIR/script.log")"
     fi
     if [[ -s $SANDBOX_DIR/console.log ]]; then
         _sandbox_log "end of $SANDBOX_DIR/console.log:"$'\n'"$(tail -n 30 "$SANDBOX_DIR/console.log")"
     fi
 }
 
+# ---------------------------------------------------------------------------------------------
+# The box: what tests call
+
 # sandbox_boot: boots a box and waits until `systemctl is-system-running` says running. Installs
-# sandbox_destroy as the EXIT trap (replacing any other). Returns 0 with SANDBOX_* set, or prints
-# why on stderr (failed units, PID 1's console), tears the box down and returns 1.
+# sandbox_destroy as the EXIT trap (replacing any other) and a SIGINT trap that exits. Returns 0
+# with SANDBOX_* set, or prints why on stderr (failed units, PID 1's console), tears the box down
+# and returns 1.
 sandbox_boot() {
     if [[ $EUID -ne 0 ]]; then
         _sandbox_log "must run as root"
@@ -177,14 +267,22 @@ sandbox_boot() {
     fi
     self=$(sed -n 's/^0:://p' /proc/self/cgroup)
 
+    # Callers write `sandbox_boot || ...`, which turns off `set -e` in here: check each step.
     local parent=${PANDORA_SANDBOX_DIR:-${MESON_BUILD_ROOT:-$PWD}}
-    mkdir -p "$parent"
     # Not under /tmp: the host's /tmp is exactly what a misbehaving box would wreck.
-    SANDBOX_DIR=$(mktemp -d "$parent/sandbox.XXXXXX")
+    mkdir -p "$parent" && SANDBOX_DIR=$(mktemp -d "$parent/sandbox.XXXXXX") || return 1
     SANDBOX_NAME=pandora-${SANDBOX_DIR##*/sandbox.}-$$
-    SANDBOX_CGROUP=$cgroup2${self%/}/$SANDBOX_NAME
+    _sandbox_cgroup_rel=${self%/}/$SANDBOX_NAME
+    SANDBOX_CGROUP=$cgroup2$_sandbox_cgroup_rel
     trap sandbox_destroy EXIT
-    mkdir "$SANDBOX_DIR/fs" "$SANDBOX_CGROUP"
+    # ^C stops sandbox_run's command but not nsenter (see _sandbox_enter), so bash would carry on
+    # with the test: make it end the test, through the EXIT trap.
+    trap 'exit 130' INT
+    if ! mkdir "$SANDBOX_DIR/fs" "$SANDBOX_CGROUP" "$SANDBOX_CGROUP"/{supervisor,payload}; then
+        sandbox_destroy
+        return 1
+    fi
+    _sandbox_enable_controllers
 
     local stage=${PANDORA_STAGE:-}
     if [[ -n $stage && ! -d $stage ]]; then
@@ -193,29 +291,53 @@ sandbox_boot() {
     elif [[ -n $stage ]]; then
         stage=$(cd "$stage" && pwd)
     fi
+    # Under meson, install the build being tested into the box, so that every test runs exactly
+    # what `meson install` ships (generators, units, man pages) without a step of its own.
+    if [[ -z $stage && -n ${MESON_BUILD_ROOT:-} && -d $MESON_BUILD_ROOT/meson-private ]]; then
+        stage=$SANDBOX_DIR/stage
+        if ! meson install -C "$MESON_BUILD_ROOT" --destdir "$stage" --no-rebuild --quiet \
+                >"$SANDBOX_DIR/install.log" 2>&1; then
+            _sandbox_log "meson install into the box failed: $(tail -n 5 "$SANDBOX_DIR/install.log")"
+            sandbox_destroy
+            return 1
+        fi
+    fi
 
     local start=$EPOCHREALTIME
-    # Only the unshare process moves into the box's cgroup, not this shell: the directory then
-    # holds the box alone (it empties when the box dies) and systemd inside owns all of it.
-    # --kill-child: should unshare die, the kernel SIGKILLs the box's PID 1 with it.
+    # Only this subshell moves into the box's cgroup, not the test's shell: the tree then holds
+    # the box alone and empties when it dies. sandbox-init.sh moves on into payload/ and makes it
+    # the root of its cgroup namespace. script(1) gives the box a pseudo-terminal for /dev/console
+    # and copies it into console.log.
+    #
+    # Teardown is sandbox_destroy's alone, in an order that leaves no zombie behind (PID 1 first,
+    # so that unshare(1) reaps it): setsid keeps the signals meant for the test (meson's SIGTERM
+    # to the test's process group on timeout, ^C) away from script(1), which would otherwise
+    # take the box down from the top, orphaning its PID 1 to a host init that may never reap it.
+    # Should this shell die without running its EXIT trap (SIGKILL), --pdeathsig kills script,
+    # the terminal hangs up, unshare dies of the SIGHUP and --kill-child SIGKILLs the box.
+    local cmd
+    cmd=$(printf '%q ' exec unshare --pid --fork --kill-child --mount --propagation private \
+        --uts --ipc --net "$SANDBOX_LIB_DIR/sandbox-init.sh" "$SANDBOX_DIR" "$SANDBOX_NAME" \
+        "$SANDBOX_CGROUP/payload")
     (
-        echo "$BASHPID" >"$SANDBOX_CGROUP/cgroup.procs"
-        PANDORA_STAGE=$stage exec unshare --pid --fork --kill-child --mount --propagation private \
-            --cgroup --uts --ipc --net "$SANDBOX_LIB_DIR/sandbox-init.sh" "$SANDBOX_DIR" "$SANDBOX_NAME"
-    ) </dev/null >"$SANDBOX_DIR/console.log" 2>&1 &
-    _sandbox_unshare_pid=$!
+        echo "$BASHPID" >"$SANDBOX_CGROUP/supervisor/cgroup.procs"
+        export PANDORA_STAGE=$stage SHELL=$BASH
+        exec setsid setpriv --pdeathsig KILL \
+            script --quiet --flush --command "$cmd" "$SANDBOX_DIR/console.log"
+    ) </dev/null >/dev/null 2>"$SANDBOX_DIR/script.log" &
+    _sandbox_script_pid=$!
 
     local deadline=$((SECONDS + ${PANDORA_SANDBOX_TIMEOUT:-30}))
-    # The namespaces are usable once sandbox-init.sh has exec'd systemd: before, its root is
-    # still being assembled.
+    # The namespaces are usable once sandbox-init.sh, having written its PID, has exec'd
+    # systemd: before, the box's root is still being assembled.
     local pid
     while :; do
-        pid=$(pgrep -P "$_sandbox_unshare_pid") || true
+        pid=$(cat "$SANDBOX_DIR/pid" 2>/dev/null) || true
         if [[ -n $pid && $(cat "/proc/$pid/comm" 2>/dev/null) == systemd ]]; then
             SANDBOX_PID=$pid
             break
         fi
-        if ! _sandbox_alive "$_sandbox_unshare_pid" || ((SECONDS >= deadline)); then
+        if ! _sandbox_alive "$_sandbox_script_pid" || ((SECONDS >= deadline)); then
             _sandbox_log "the box's init did not start systemd"
             _sandbox_report_failure
             sandbox_destroy
@@ -226,10 +348,11 @@ sandbox_boot() {
 
     # is-system-running --wait blocks while the box is starting, but fails at once while PID 1
     # does not listen yet; then try again.
-    local state enter
+    local state enter left
     mapfile -d '' enter < <(_sandbox_enter)
     while :; do
-        state=$(timeout "$((deadline - SECONDS + 1))" \
+        left=$((deadline - SECONDS))
+        state=$(timeout -k 1 "$((left > 0 ? left : 1))" \
             "${enter[@]}" systemctl is-system-running --wait 2>/dev/null) || true
         if [[ $state == running ]]; then
             break
@@ -246,21 +369,6 @@ sandbox_boot() {
     _sandbox_log "$SANDBOX_NAME running in $(_sandbox_elapsed "$start") s (PID $SANDBOX_PID, $SANDBOX_DIR)"
 }
 
-# Prints the seconds since START (an $EPOCHREALTIME), to the millisecond.
-_sandbox_elapsed() {
-    local now=$EPOCHREALTIME
-    local ms=$(( (${now/./} - ${1/./}) / 1000 ))
-    printf '%d.%03d' $((ms / 1000)) $((ms % 1000))
-}
-
-# Prints the command line that enters the box, NUL-separated, for `timeout` and friends, which
-# cannot run a shell function. Root and working directory are those of the box's PID 1 (/):
-# nsenter --wd=DIR would open DIR on the host, before entering, and leave the command there.
-_sandbox_enter() {
-    printf '%s\0' nsenter --target "$SANDBOX_PID" --all --root --wd \
-        env -i PATH="$SANDBOX_PATH" HOME=/root LANG=C.UTF-8 TERM="${TERM:-dumb}" SYSTEMD_PAGER=
-}
-
 # sandbox_run CMD...: runs CMD in the box, as root, in / with a clean environment. Passes stdin,
 # stdout and stderr through and returns CMD's exit status.
 sandbox_run() {
@@ -273,35 +381,41 @@ sandbox_run() {
 # chmods it to MODE if given. Returns non-zero if any of that fails.
 sandbox_write() {
     # shellcheck disable=SC2016 # expanded by the shell in the box
-    sandbox_run sh -c 'mkdir -p -- "$(dirname -- "$1")" && cat >"$1" && { [ -z "$2" ] || chmod "$2" "$1"; }' \
-        sh "$1" "${2:-}"
+    sandbox_run sh -c '
+        mkdir -p -- "$(dirname -- "$1")" && cat >"$1" && { [ -z "$2" ] || chmod "$2" "$1"; }
+    ' sh "$1" "${2:-}"
 }
 
-# sandbox_destroy: kills the box (SIGKILL to its PID 1 takes the whole PID namespace, and with it
-# the mount namespace and every mount in it), then removes its cgroup and state directories.
-# Idempotent; safe to call when sandbox_boot failed half-way. Keeps the caller's exit status.
+# sandbox_destroy: kills the box and waits until its processes are gone and reaped, then removes
+# its cgroup and state directories. Its mounts existed only in its own mount namespace, which died
+# with it. Idempotent; safe to call when sandbox_boot failed half-way, and as the EXIT trap.
 sandbox_destroy() {
-    local status=$?
-    if [[ -n ${SANDBOX_PID:-} ]]; then
-        kill -KILL "$SANDBOX_PID" 2>/dev/null || true
-    elif [[ -n ${_sandbox_unshare_pid:-} ]]; then
-        # Still setting up: killing unshare takes its child along (--kill-child).
-        kill -KILL "$_sandbox_unshare_pid" 2>/dev/null || true
+    local pid1=${SANDBOX_PID:-} i
+    if [[ -z $pid1 && -n ${SANDBOX_DIR:-} ]]; then
+        pid1=$(cat "$SANDBOX_DIR/pid" 2>/dev/null) || true
     fi
-    if [[ -n ${_sandbox_unshare_pid:-} ]]; then
-        wait "$_sandbox_unshare_pid" 2>/dev/null || true
-    fi
-    # wait only works in the shell that booted the box; poll as well, bounded.
-    local pid i
-    for pid in ${SANDBOX_PID:-} ${_sandbox_unshare_pid:-}; do
-        for ((i = 0; i < 500; i++)); do
-            _sandbox_alive "$pid" || break
-            sleep 0.01
-        done
-    done
-    # systemd in the box made its slices and scopes below the box's root: remove leaves first.
-    # A cgroup stays busy for a moment after its last process is reaped, so retry briefly.
     if [[ -n ${SANDBOX_CGROUP:-} && -d $SANDBOX_CGROUP ]]; then
+        # SIGKILL to PID 1 takes its whole PID namespace along, sandbox_run's processes included.
+        # unshare(1) then reaps it and exits, and script(1) reaps unshare and exits, so that once
+        # script is gone nothing of the box is left, not even a zombie.
+        if [[ -n $pid1 ]] && _sandbox_owns "$pid1"; then
+            kill -KILL "$pid1" 2>/dev/null || true
+        fi
+        if [[ -n ${_sandbox_script_pid:-} ]] && ! _sandbox_wait_exited "$_sandbox_script_pid"; then
+            _sandbox_log "script(1) did not exit, killing what is left in $SANDBOX_CGROUP"
+        fi
+        # Whatever is still there (the box died before PID 1 was known, a stuck supervisor).
+        if grep -qx 'populated 1' "$SANDBOX_CGROUP/cgroup.events" 2>/dev/null; then
+            _sandbox_kill_tree
+        fi
+        if [[ -n ${_sandbox_script_pid:-} ]]; then
+            wait "$_sandbox_script_pid" 2>/dev/null || true
+        fi
+        if [[ -n $pid1 ]] && ! _sandbox_wait_reaped "$pid1"; then
+            _sandbox_log "the box's PID 1 ($pid1) is still there"
+        fi
+        # systemd in the box made its slices and scopes below the box's root: leaves first. A
+        # cgroup can stay busy for a moment after its last process is reaped, so retry briefly.
         for ((i = 0; i < 200; i++)); do
             find "$SANDBOX_CGROUP" -depth -type d -exec rmdir {} + 2>/dev/null || true
             [[ -d $SANDBOX_CGROUP ]] || break
@@ -311,14 +425,14 @@ sandbox_destroy() {
             _sandbox_log "could not remove $SANDBOX_CGROUP"
         fi
     fi
-    # The box's mounts under fs/ were only ever visible in its own mount namespace; here fs/ is an
-    # empty directory. --one-file-system all the same, so a mistake cannot reach further.
+    # On the host, fs/ was only ever an empty mount point. --one-file-system all the same, so
+    # that a mistake cannot reach further.
     if [[ -n ${SANDBOX_DIR:-} && -d $SANDBOX_DIR ]]; then
         rm -rf --one-file-system -- "$SANDBOX_DIR"
     fi
     SANDBOX_PID=
     SANDBOX_CGROUP=
     SANDBOX_DIR=
-    _sandbox_unshare_pid=
-    return "$status"
+    _sandbox_script_pid=
+    return 0
 }
