@@ -17,6 +17,9 @@ bool unit_prefix_is_valid(const char *s) {
         n = strlen(s);
         if (n == 0 || n > UNIT_NAME_LENGTH_MAX)
                 return false;
+        /* "." and ".." are what a directory walk yields, never an app the user named. */
+        if (strspn(s, ".") == n)
+                return false;
         return strspn(s, LETTERS DIGITS ":_.-\\") == n;
 }
 

@@ -44,6 +44,8 @@ int parser_error(Parser *p, const config_setting_t *s, const char *format, ...) 
         va_start(ap, format);
         r = vasprintf(&message, format, ap);
         va_end(ap);
+        if (r < 0)
+                message = NULL; /* vasprintf() leaves it undefined on failure */
         /* libconfig names an @include file as written, relative to the include dir. */
         file = path_join_absolute(p->dir, config_setting_source_file(s) ?: p->procfile->path);
         if (r < 0 || !path || !file)

@@ -267,6 +267,22 @@ static int read_file(config_t *config, const Procfile *procfile, const char *dir
         return 0;
 }
 
+/* Outside dev mode the overlay is still read, into a scratch model, so that a typo in `dev` is found
+ * by the generator and not first by `pandora-gen --dev`. */
+static int check_overlay(const Procfile *procfile, char *dir, const config_setting_t *overlay,
+                         ProcfileError *e) {
+        _cleanup_(procfile_freep) Procfile *scratch = procfile_new(procfile->path);
+        Parser p = { .procfile = scratch, .dir = dir, .overlay = true, .error = e };
+        int r;
+
+        if (!scratch)
+                return -ENOMEM;
+        r = procfile_add_builtins(scratch, true);
+        if (r < 0)
+                return r;
+        return parser_dispatch(&p, overlay, top_table, ELEMENTSOF(top_table) - 1, NULL);
+}
+
 int procfile_parse(Procfile *procfile, bool dev, ProcfileError *e) {
         _cleanup_(config_destroy) config_t config;
         _cleanup_free_ char *dir = path_dirname(procfile->path);
@@ -285,8 +301,10 @@ int procfile_parse(Procfile *procfile, bool dev, ProcfileError *e) {
                 return r;
 
         overlay = config_setting_get_member(config_root_setting(&config), "dev");
-        if (!dev || !overlay)
+        if (!overlay)
                 return 0;
+        if (!dev)
+                return check_overlay(procfile, dir, overlay, e);
         p.overlay = true;
         return parser_dispatch(&p, overlay, top_table, ELEMENTSOF(top_table) - 1, NULL);
 }

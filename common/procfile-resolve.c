@@ -39,6 +39,8 @@ static int service_error(const Procfile *p, const Service *s, const char *key, u
         va_start(ap, format);
         r = vasprintf(&message, format, ap);
         va_end(ap);
+        if (r < 0)
+                message = NULL; /* vasprintf() leaves it undefined on failure */
         if (r < 0 || asprintf(&field, "services.%s%s%s", s->name, key ? "." : "", key ?: "") < 0)
                 return -ENOMEM;
         return procfile_error_set(e, s->file ?: p->path, line ?: s->line, field, "%s", message);
@@ -116,6 +118,8 @@ static int process_error(const Procfile *p, const Process *process, const char *
         va_start(ap, format);
         r = vasprintf(&message, format, ap);
         va_end(ap);
+        if (r < 0)
+                message = NULL; /* vasprintf() leaves it undefined on failure */
         if (r < 0 || asprintf(&field, "processes.%s%s%s", process->name, key ? "." : "", key ?: "") < 0)
                 return -ENOMEM;
         return procfile_error_set(e, process->file ?: p->path, process->line, field, "%s", message);

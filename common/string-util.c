@@ -2,6 +2,7 @@
 
 /* String helpers: edit distance for hints, JSON string quoting, round-trip double formatting. */
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,9 +72,20 @@ int json_append_string(FILE *buf, const char *s) {
 }
 
 void format_double(char out[static 32], double d) {
-        for (int precision = 1; precision <= 17; precision++) {
+        int precision;
+        double magnitude = d < 0 ? -d : d;
+
+        for (precision = 1;; precision++) {
                 snprintf(out, 32, "%.*g", precision, d);
-                if (strtod(out, NULL) == d)
-                        return;
+                if (strtod(out, NULL) == d || precision == 17)
+                        break;
+        }
+        /* Like JavaScript's Number#toString(), which is what a Pandora.js procfile printed: plain digits
+         * from 1e-6 up to 1e21, exponent notation outside. */
+        if (magnitude >= 1e-6 && magnitude < 1e21 && strchr(out, 'e')) {
+                int exponent = (int) floor(log10(magnitude));
+                int decimals = precision - 1 - exponent;
+
+                snprintf(out, 32, "%.*f", decimals > 0 ? decimals : 0, d);
         }
 }

@@ -537,9 +537,16 @@ static void test_dev_errors(void **state _unused_) {
                   4, "@F@:4: services.s.process: service 's' names undefined process 'nope'");
         error_dev("dev = { fork = { web = \"\"; }; };\n", 1, "@F@:1: dev.fork.web: must not be empty");
 
-        /* Without dev mode the overlay is not read at all. */
-        path = test_write(scratch, "procfile", nested);
+        /* Without dev mode the overlay is still checked, so a typo in it shows before --dev runs. */
+        error_one(nested, 3, "@F@:3: dev.dev: unknown key");
+        error_one("fork = { web = \"w\"; };\n"
+                  "dev = { processes = { web = { scale = -1; }; }; };\n",
+                  2, "@F@:2: dev.processes.web.scale: must be an integer >= 0 or \"auto\"");
+        /* ...but only checked: it changes nothing. */
+        path = test_write(scratch, "procfile", "fork = { web = \"w\"; };\n"
+                                               "dev = { processes = { web = { scale = 3; }; }; };\n");
         assert_int_equal(procfile_load(path, &(ProcfileOptions) { .auto_scale = 1 }, &p, NULL), 0);
+        assert_int_equal(procfile_find_process(p, "web")->scale, 1);
 }
 
 static void test_include_errors(void **state _unused_) {

@@ -54,7 +54,13 @@ static void test_format_double(void **state _unused_) {
         test_format_double_one(2.5, "2.5");
         test_format_double_one(-7.0, "-7");
         test_format_double_one(1e100, "1e+100");
-        test_format_double_one(1e-5, "1e-05");
+        test_format_double_one(1e-5, "0.00001");
+        test_format_double_one(2.5e-7, "2.5e-07");
+        test_format_double_one(0.000001, "0.000001");
+        test_format_double_one(1e-8, "1e-08");
+        test_format_double_one(100.0, "100");
+        test_format_double_one(1500.0, "1500");
+        test_format_double_one(123456789012.0, "123456789012");
         test_format_double_one(0.30000000000000004, "0.30000000000000004");
 }
 

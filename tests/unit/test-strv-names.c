@@ -95,6 +95,10 @@ static void test_unit_prefix_is_valid(void **state _unused_) {
         test_unit_prefix_one("0", true);
         test_unit_prefix_one("my-app_1.x:y", true);
         test_unit_prefix_one("a\\x2db", true);  /* systemd's escapes */
+        test_unit_prefix_one(".", false);       /* what a directory walk yields */
+        test_unit_prefix_one("..", false);
+        test_unit_prefix_one("...", false);
+        test_unit_prefix_one(".a", true);
         test_unit_prefix_one("weak-all", true); /* reserved elsewhere, not here */
 
         test_unit_prefix_one(NULL, false);
