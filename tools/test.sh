@@ -60,7 +60,7 @@ stage() {
 rm -rf "$build_root"
 mkdir -p "$build_root"
 
-meson setup "$build_root/default" --werror >/dev/null
+meson setup "$build_root/default" --werror
 meson compile -C "$build_root/default"
 stage "unit" "$build_root/default" --suite unit
 if [ "$(id -u)" -eq 0 ]; then
@@ -72,7 +72,7 @@ fi
 stage "unit under valgrind" "$build_root/default" --suite unit --setup valgrind
 
 meson setup "$build_root/sanitize" --werror -Db_sanitize=address,undefined -Db_lundef=false \
-    -Dman=disabled >/dev/null
+    -Dman=disabled
 meson compile -C "$build_root/sanitize"
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 stage "unit under ASan+UBSan" "$build_root/sanitize" --suite unit
 
