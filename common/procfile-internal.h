@@ -3,12 +3,16 @@
 
 /* Shared between the parts of the procfile model; not for the generator or the agent. */
 
+#include <stdarg.h>
+
 #include "procfile.h"
 
 /* Sets e (when not NULL) to the given location and message and returns -EINVAL, or -ENOMEM when the
  * message can't be allocated. file, field: NULL to leave out; line: 0 to leave out. */
 int procfile_error_set(ProcfileError *e, const char *file, unsigned line, const char *field,
                        const char *format, ...) _printf_(5, 6);
+int procfile_error_setv(ProcfileError *e, const char *file, unsigned line, const char *field,
+                        const char *format, va_list ap) _printf_(5, 0);
 
 /* Returns a new, empty procfile for path (absolute), or NULL when out of memory. */
 Procfile *procfile_new(const char *path);

@@ -37,20 +37,18 @@ char *parser_setting_path(const config_setting_t *s) {
 }
 
 int parser_error(Parser *p, const config_setting_t *s, const char *format, ...) {
-        _cleanup_free_ char *path = parser_setting_path(s), *message = NULL, *file = NULL;
+        _cleanup_free_ char *path = parser_setting_path(s), *file = NULL;
         va_list ap;
         int r;
 
-        va_start(ap, format);
-        r = vasprintf(&message, format, ap);
-        va_end(ap);
-        if (r < 0)
-                message = NULL; /* vasprintf() leaves it undefined on failure */
         /* libconfig names an @include file as written, relative to the include dir. */
         file = path_join_absolute(p->dir, config_setting_source_file(s) ?: p->procfile->path);
-        if (r < 0 || !path || !file)
+        if (!path || !file)
                 return -ENOMEM;
-        return procfile_error_set(p->error, file, config_setting_source_line(s), path, "%s", message);
+        va_start(ap, format);
+        r = procfile_error_setv(p->error, file, config_setting_source_line(s), path, format, ap);
+        va_end(ap);
+        return r;
 }
 
 static int unknown_key_error(Parser *p, const config_setting_t *s, const SettingTable *table, size_t n) {

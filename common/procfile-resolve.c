@@ -27,23 +27,28 @@ static bool service_depends_on_all(const Service *s) {
         return strv_find(s->dependencies, PROCESS_ALL);
 }
 
+/* An error at GROUP.NAME[.KEY] ("services.cache.process"), in file at line. */
+static int entity_errorv(ProcfileError *e, const char *file, unsigned line, const char *group, const char *name,
+                         const char *key, const char *format, va_list ap) {
+        _cleanup_free_ char *field = NULL;
+
+        if (asprintf(&field, "%s.%s%s%s", group, name, key ? "." : "", key ?: "") < 0)
+                return -ENOMEM;
+        return procfile_error_setv(e, file, line, field, format, ap);
+}
+
 /* An error at services.NAME[.key], on the given line (the service's own line when 0). */
 static int service_error(const Procfile *p, const Service *s, const char *key, unsigned line,
                          ProcfileError *e, const char *format, ...) _printf_(6, 7);
 static int service_error(const Procfile *p, const Service *s, const char *key, unsigned line,
                          ProcfileError *e, const char *format, ...) {
-        _cleanup_free_ char *field = NULL, *message = NULL;
         va_list ap;
         int r;
 
         va_start(ap, format);
-        r = vasprintf(&message, format, ap);
+        r = entity_errorv(e, s->file ?: p->path, line ?: s->line, "services", s->name, key, format, ap);
         va_end(ap);
-        if (r < 0)
-                message = NULL; /* vasprintf() leaves it undefined on failure */
-        if (r < 0 || asprintf(&field, "services.%s%s%s", s->name, key ? "." : "", key ?: "") < 0)
-                return -ENOMEM;
-        return procfile_error_set(e, s->file ?: p->path, line ?: s->line, field, "%s", message);
+        return r;
 }
 
 static int resolve_defaults(Procfile *p, ProcfileError *e) {
@@ -111,18 +116,14 @@ static int process_error(const Procfile *p, const Process *process, const char *
                          const char *format, ...) _printf_(5, 6);
 static int process_error(const Procfile *p, const Process *process, const char *key, ProcfileError *e,
                          const char *format, ...) {
-        _cleanup_free_ char *field = NULL, *message = NULL;
         va_list ap;
         int r;
 
         va_start(ap, format);
-        r = vasprintf(&message, format, ap);
+        r = entity_errorv(e, process->file ?: p->path, process->line, "processes", process->name, key, format,
+                          ap);
         va_end(ap);
-        if (r < 0)
-                message = NULL; /* vasprintf() leaves it undefined on failure */
-        if (r < 0 || asprintf(&field, "processes.%s%s%s", process->name, key ? "." : "", key ?: "") < 0)
-                return -ENOMEM;
-        return procfile_error_set(e, process->file ?: p->path, process->line, field, "%s", message);
+        return r;
 }
 
 /* The app's env first, then the process's own (the built-in's values, then the file's) over it. */

@@ -55,22 +55,16 @@ ServiceReady service_ready_from_string(const char *s) {
         return table_lookup(service_ready_table, _SERVICE_READY_MAX, s);
 }
 
-int procfile_error_set(ProcfileError *e, const char *file, unsigned line, const char *field,
-                       const char *format, ...) {
+int procfile_error_setv(ProcfileError *e, const char *file, unsigned line, const char *field,
+                        const char *format, va_list ap) {
         char *message;
-        va_list ap;
-        int r;
 
         if (!e)
                 return -EINVAL;
         procfile_error_done(e);
 
-        va_start(ap, format);
-        r = vasprintf(&message, format, ap);
-        va_end(ap);
-        if (r < 0)
+        if (vasprintf(&message, format, ap) < 0)
                 return -ENOMEM;
-
         e->message = message;
         e->line = line;
         e->file = file ? strdup(file) : NULL;
@@ -80,6 +74,17 @@ int procfile_error_set(ProcfileError *e, const char *file, unsigned line, const 
                 return -ENOMEM;
         }
         return -EINVAL;
+}
+
+int procfile_error_set(ProcfileError *e, const char *file, unsigned line, const char *field,
+                       const char *format, ...) {
+        va_list ap;
+        int r;
+
+        va_start(ap, format);
+        r = procfile_error_setv(e, file, line, field, format, ap);
+        va_end(ap);
+        return r;
 }
 
 void procfile_error_done(ProcfileError *e) {
