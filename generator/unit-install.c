@@ -52,6 +52,10 @@ static int fail(char **ret_failed_path, const char *path, int r) {
 int unit_set_install(const UnitSet *set, const char *dir, char **ret_failed_path) {
         int r;
 
+        /* The output directory itself may be new (--output); its parent must exist. */
+        if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+                return fail(ret_failed_path, dir, negative_errno());
+
         for (size_t i = 0; i < set->n_files; i++) {
                 _cleanup_free_ char *path = path_join_absolute(dir, set->files[i].name);
 

@@ -7,7 +7,7 @@
 
 #include "unit-render.h"
 
-/* Creates every file of set in dir with O_EXCL (systemd.generator(7): never overwrite), creating the
+/* Creates dir when missing (not its parents), then every file of set in it with O_EXCL (systemd.generator(7): never overwrite), creating the
  * .wants/ directories its links need. Returns 0 or a negative errno; on failure *ret_failed_path (when
  * not NULL) names the path that failed (free it). */
 int unit_set_install(const UnitSet *set, const char *dir, char **ret_failed_path);

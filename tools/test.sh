@@ -62,7 +62,7 @@ mkdir -p "$build_root"
 
 meson setup "$build_root/default" --werror
 meson compile -C "$build_root/default"
-stage "unit" "$build_root/default" --suite unit
+stage "unit and generator" "$build_root/default" --suite unit --suite generator
 if [ "$(id -u)" -eq 0 ]; then
     stage "integration" "$build_root/default" --suite integration
 else

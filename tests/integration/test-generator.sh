@@ -1,0 +1,53 @@
+#!/bin/bash
+# pandora-gen as a real systemd generator: installed by `meson install` into the box's generator
+# directory, it turns /etc/pandora/*.procfile into units at daemon-reload. A bad procfile is skipped
+# and the good ones are still generated; every Environment= value arrives byte-exact.
+set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=sandbox.sh
+source "$(dirname "$0")/sandbox.sh"
+
+golden=$(cd "$(dirname "$0")/../generator/golden/shop" && pwd)
+
+# environment_of UNIT: the unit's Environment= list from systemd over the bus, as JSON.
+environment_of() {
+    local path
+    path=$(sandbox_run busctl call org.freedesktop.systemd1 /org/freedesktop/systemd1 \
+        org.freedesktop.systemd1.Manager LoadUnit s "$1" | cut -d'"' -f2)
+    sandbox_run busctl get-property --json=short org.freedesktop.systemd1 "$path" \
+        org.freedesktop.systemd1.Service Environment
+}
+
+# has_greeting JSON: whether the list holds GREETING exactly as the procfile spells it.
+# shellcheck disable=SC2317 # called through tap_ok
+has_greeting() {
+    python3 -c '
+import json, sys
+env = json.loads(sys.argv[1])["data"]
+want = "GREETING=50% off; \"quoted\" \\ $HOME\nsecond line"
+print("GREETING entries:", [e for e in env if e.startswith("GREETING=")], file=sys.stderr)
+sys.exit(0 if want in env else 1)
+' "$1"
+}
+
+tap_plan 9
+tap_ok "the box boots" sandbox_boot
+[[ -n ${SANDBOX_PID:-} ]] || tap_bail "no box, nothing else to check"
+
+tap_ok "the generator is installed" sandbox_run test -x /usr/local/lib/systemd/system-generators/pandora-generator
+tap_ok "write /etc/pandora/shop.procfile" sandbox_write /etc/pandora/shop.procfile <"$golden/procfile"
+printf 'processes = { broken = { scale = -1; }; };\n' | sandbox_write /etc/pandora/broken.procfile
+tap_ok "systemctl daemon-reload" sandbox_run systemctl daemon-reload
+
+units=$(sandbox_run systemctl list-unit-files --no-legend 'shop*' | awk '{print $1 " " $2}' | LC_ALL=C sort)
+tap_is "$units" "$(printf '%s\n' 'shop-background@.service generated' 'shop-web.socket generated' \
+    'shop-web@.service generated' 'shop.target generated')" "the app's units are generated"
+tap_is "$(sandbox_run systemctl show -p Wants --value shop.target | tr ' ' '\n' | sort | tr '\n' ' ')" \
+    "shop-background@1.service shop-web.socket shop-web@1.service shop-web@2.service shop-web@3.service " \
+    "shop.target wants every instance and the socket"
+tap_is "$(sandbox_run systemctl list-unit-files --no-legend 'broken*' | wc -l)" "0" \
+    "the broken procfile gets no units"
+
+env_json=$(environment_of shop-web@2.service)
+tap_ok "PANDORA_INSTANCE is the instance" grep -q '"PANDORA_INSTANCE=2"' <<<"$env_json"
+tap_ok "a value with %, quotes, backslash, \$ and a newline arrives byte-exact" has_greeting "$env_json"
+tap_done
