@@ -31,9 +31,10 @@ int procfile_parse(Procfile *p, bool dev, ProcfileError *e);
 
 /* Decides what starts and in which order, checks every cross-reference, fills the resolved fields.
  * auto_scale is what "auto" becomes; negative when $DEFAULT_WORKER_COUNT is invalid (an error only if
- * a process that starts uses "auto").
+ * a process that starts uses "auto"). default_app: the app when the file sets none; NULL: the
+ * procfile's directory name.
  * Returns 0, -EINVAL with e set, or -ENOMEM. */
-int procfile_resolve(Procfile *p, int auto_scale, ProcfileError *e);
+int procfile_resolve(Procfile *p, int auto_scale, const char *default_app, ProcfileError *e);
 
 /* Default values, shared by the built-ins, the parser and the documentation tests. */
 #define PROCESS_DEFAULT_SCALE 1

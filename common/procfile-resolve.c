@@ -51,11 +51,19 @@ static int service_error(const Procfile *p, const Service *s, const char *key, u
         return r;
 }
 
-static int resolve_defaults(Procfile *p, ProcfileError *e) {
+static int resolve_defaults(Procfile *p, const char *default_app, ProcfileError *e) {
         _cleanup_free_ char *dir = path_dirname(p->path), *base = NULL;
 
         if (!dir)
                 return -ENOMEM;
+        if (!p->app && default_app) {
+                if (!unit_prefix_is_valid(default_app))
+                        return procfile_error_set(e, p->path, 0, "app", "file name '%s' is not a valid unit "
+                                                  "name prefix; set 'app'", default_app);
+                p->app = strdup(default_app);
+                if (!p->app)
+                        return -ENOMEM;
+        }
         if (!p->app) {
                 base = path_basename(dir);
                 if (!base)
@@ -327,11 +335,11 @@ static int resolve_config(Procfile *p) {
         return 0;
 }
 
-int procfile_resolve(Procfile *p, int auto_scale, ProcfileError *e) {
+int procfile_resolve(Procfile *p, int auto_scale, const char *default_app, ProcfileError *e) {
         bool anything = false;
         int r;
 
-        r = resolve_defaults(p, e);
+        r = resolve_defaults(p, default_app, e);
         if (r < 0)
                 return r;
         r = check_services(p, e);

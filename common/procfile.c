@@ -303,7 +303,7 @@ int procfile_load(const char *path, const ProcfileOptions *options, Procfile **r
                 return r;
 
         auto_scale = options->auto_scale > 0 ? (int) options->auto_scale : procfile_auto_scale();
-        r = procfile_resolve(p, auto_scale, ret_error);
+        r = procfile_resolve(p, auto_scale, options->default_app, ret_error);
         if (r < 0)
                 return r;
 

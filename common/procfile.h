@@ -115,6 +115,7 @@ typedef struct ProcfileError {
 typedef struct ProcfileOptions {
         bool dev;               /* apply the `dev` group and make the built-in worker scale 1 */
         unsigned auto_scale;    /* what "auto" resolves to; 0: procfile_auto_scale() */
+        const char *default_app; /* the app when the file sets none; NULL: the procfile's directory name */
 } ProcfileOptions;
 
 /* Loads and resolves the procfile at path (relative paths are taken from the working directory).

@@ -68,13 +68,15 @@ static void help(void) {
                "  --version      show the version\n");
 }
 
-/* Loads path and renders its units; logs and returns a negative errno on failure. */
-static int load_and_render(const char *path, const RenderOptions *o, UnitSet **ret) {
+/* Loads path and renders its units; logs and returns a negative errno on failure. default_app: the app
+ * when the file sets none (NULL: its directory's name). */
+static int load_and_render(const char *path, const char *default_app, const RenderOptions *o, UnitSet **ret) {
+        ProcfileOptions options = { .default_app = default_app };
         _cleanup_(procfile_error_done) ProcfileError e = {};
         _cleanup_(procfile_freep) Procfile *p = NULL;
         int r;
 
-        r = procfile_load(path, NULL, &p, &e);
+        r = procfile_load(path, &options, &p, &e);
         if (r < 0) {
                 log_procfile_error(&e, r);
                 return r;
@@ -100,7 +102,7 @@ static int run_cli(const char *path) {
         RenderOptions o = { .agent_path = PANDORA_AGENT_PATH };
         int r;
 
-        r = load_and_render(path, &o, &set);
+        r = load_and_render(path, NULL, &o, &set);
         if (r < 0)
                 return r;
         if (arg_dry_run) {
@@ -184,8 +186,13 @@ static int run_generator(const char *output_dir) {
         /* One bad procfile is skipped; the others are still generated (systemd.generator(7)). */
         STRV_FOREACH(path, paths) {
                 _cleanup_(unit_set_freep) UnitSet *set = NULL;
+                _cleanup_free_ char *base = path_basename(*path);
 
-                r = load_and_render(*path, &o, &set);
+                if (!base)
+                        return -ENOMEM;
+                /* shop.procfile is app "shop" unless it says otherwise. */
+                base[strlen(base) - strlen(PROCFILE_SUFFIX)] = '\0';
+                r = load_and_render(*path, base, &o, &set);
                 if (r >= 0)
                         r = install_set(set, output_dir);
                 if (r < 0 && ret == 0)

@@ -29,13 +29,15 @@ sys.exit(0 if want in env else 1)
 ' "$1"
 }
 
-tap_plan 9
+tap_plan 10
 tap_ok "the box boots" sandbox_boot
 [[ -n ${SANDBOX_PID:-} ]] || tap_bail "no box, nothing else to check"
 
 tap_ok "the generator is installed" sandbox_run test -x /usr/local/lib/systemd/system-generators/pandora-generator
 tap_ok "write /etc/pandora/shop.procfile" sandbox_write /etc/pandora/shop.procfile <"$golden/procfile"
 printf 'processes = { broken = { scale = -1; }; };\n' | sandbox_write /etc/pandora/broken.procfile
+# No `app`: the generator names it after the file.
+printf 'dir = "/srv/blog";\nfork = { site = "/bin/sleep 1000"; };\n' | sandbox_write /etc/pandora/blog.procfile
 tap_ok "systemctl daemon-reload" sandbox_run systemctl daemon-reload
 
 units=$(sandbox_run systemctl list-unit-files --no-legend 'shop*' | awk '{print $1 " " $2}' | LC_ALL=C sort)
@@ -46,6 +48,8 @@ tap_is "$(sandbox_run systemctl show -p Wants --value shop.target | tr ' ' '\n' 
     "shop.target wants every instance and the socket"
 tap_is "$(sandbox_run systemctl list-unit-files --no-legend 'broken*' | wc -l)" "0" \
     "the broken procfile gets no units"
+tap_is "$(sandbox_run systemctl list-unit-files --no-legend 'blog*' | awk '{print $1}' | LC_ALL=C sort | tr '\n' ' ')" \
+    "blog-site@.service blog.target " "a procfile without app is named after its file"
 
 env_json=$(environment_of shop-web@2.service)
 tap_ok "PANDORA_INSTANCE is the instance" grep -q '"PANDORA_INSTANCE=2"' <<<"$env_json"

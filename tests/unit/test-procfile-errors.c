@@ -256,6 +256,10 @@ static void test_app_errors(void **state _unused_) {
         /* The directory's name stands in for a missing app; it has no line to point at. */
         error_in(bad, "fork = { web = \"w\"; };\n", &(ProcfileOptions) { .auto_scale = 1 }, -EINVAL, 0,
                  "@F@: app: directory name 'bad name' is not a valid unit name prefix; set 'app'");
+        /* The generator's default from the file name is checked the same way. */
+        error_in(scratch, "fork = { web = \"w\"; };\n",
+                 &(ProcfileOptions) { .auto_scale = 1, .default_app = "a@b" }, -EINVAL, 0,
+                 "@F@: app: file name 'a@b' is not a valid unit name prefix; set 'app'");
         /* ...and an explicit app makes that directory fine. */
         {
                 _cleanup_free_ char *path = test_write(bad, "procfile",

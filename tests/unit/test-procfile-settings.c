@@ -202,6 +202,16 @@ static void test_paths_and_app(void **state _unused_) {
         assert_true(asprintf(&with_app, "app = \"my-app_1.x:y\";\n%s", services) >= 0);
         s = load_in(shop, with_app, &(ProcfileOptions) { .auto_scale = 1 });
         assert_string_equal(s->app, "my-app_1.x:y");
+
+        /* The generator names an app after its file (shop.procfile → "shop"); the file still wins. */
+        {
+                _cleanup_(procfile_freep) Procfile *t = NULL, *u = NULL;
+
+                t = load_in(shop, services, &(ProcfileOptions) { .auto_scale = 1, .default_app = "blog" });
+                assert_string_equal(t->app, "blog");
+                u = load_in(shop, with_app, &(ProcfileOptions) { .auto_scale = 1, .default_app = "blog" });
+                assert_string_equal(u->app, "my-app_1.x:y");
+        }
 }
 
 static void test_relative_path(void **state _unused_) {
