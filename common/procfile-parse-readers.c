@@ -36,13 +36,16 @@ char *parser_setting_path(const config_setting_t *s) {
         return path;
 }
 
+char *parser_setting_file(Parser *p, const config_setting_t *s) {
+        /* libconfig names an @include file as written, relative to the include dir. */
+        return path_join_absolute(p->dir, config_setting_source_file(s) ?: p->procfile->path);
+}
+
 int parser_error(Parser *p, const config_setting_t *s, const char *format, ...) {
-        _cleanup_free_ char *path = parser_setting_path(s), *file = NULL;
+        _cleanup_free_ char *path = parser_setting_path(s), *file = parser_setting_file(p, s);
         va_list ap;
         int r;
 
-        /* libconfig names an @include file as written, relative to the include dir. */
-        file = path_join_absolute(p->dir, config_setting_source_file(s) ?: p->procfile->path);
         if (!path || !file)
                 return -ENOMEM;
         va_start(ap, format);

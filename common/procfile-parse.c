@@ -24,18 +24,11 @@
 #include "string-util.h"
 #include "strv.h"
 
-/* A process or service defined twice by the file itself (processes + fork, services + cluster) is an
- * error; the built-ins and the dev overlay are meant to be merged over. */
-static int check_not_defined(Parser *p, const config_setting_t *s, const char *kind, const char *name,
-                             unsigned line) {
-        if (p->overlay || line == 0)
-                return 0;
-        return parser_error(p, s, "%s '%s' is already defined at line %u", kind, name, line);
-}
-
-/* Finds or creates the process called name for the setting s that defines it. */
-static int define_process(Parser *p, const config_setting_t *s, const char *name, Process **ret) {
-        Process *process;
+/* Checks a name that a setting defines as a process or service: not reserved, fit for a unit name, and
+ * not defined twice by the file itself (processes + fork, services + cluster); the built-ins and the
+ * dev overlay are meant to be merged over. existing_line: where it was defined before, 0 if not. */
+static int check_definition(Parser *p, const config_setting_t *s, const char *kind, const char *name,
+                            unsigned existing_line) {
         int r;
 
         if (streq(name, PROCESS_ALL) || streq(name, PROCESS_WEAK_ALL))
@@ -43,51 +36,54 @@ static int define_process(Parser *p, const config_setting_t *s, const char *name
         r = parser_check_unit_part(p, s, name);
         if (r < 0)
                 return r;
-        process = procfile_find_process(p->procfile, name);
-        r = check_not_defined(p, s, "process", name, process ? process->line : 0);
+        if (p->overlay || existing_line == 0)
+                return 0;
+        return parser_error(p, s, "%s '%s' is already defined at line %u", kind, name, existing_line);
+}
+
+/* Records where a process or service was first defined by the file (not by a built-in). */
+static int set_definition_location(Parser *p, const config_setting_t *s, char **file, unsigned *line) {
+        if (*line > 0)
+                return 0;
+        free(*file);
+        *file = parser_setting_file(p, s);
+        if (!*file)
+                return -ENOMEM;
+        *line = config_setting_source_line(s);
+        return 0;
+}
+
+/* Finds or creates the process called name for the setting s that defines it. */
+static int define_process(Parser *p, const config_setting_t *s, const char *name, Process **ret) {
+        Process *process = procfile_find_process(p->procfile, name);
+        int r;
+
+        r = check_definition(p, s, "process", name, process ? process->line : 0);
         if (r < 0)
                 return r;
         process = procfile_ensure_process(p->procfile, name);
         if (!process)
                 return -ENOMEM;
-        if (process->line == 0) {
-                free(process->file);
-                /* libconfig names an @include file as written, relative to the include dir. */
-                process->file = path_join_absolute(p->dir,
-                                                   config_setting_source_file(s) ?: p->procfile->path);
-                if (!process->file)
-                        return -ENOMEM;
-                process->line = config_setting_source_line(s);
-        }
+        r = set_definition_location(p, s, &process->file, &process->line);
+        if (r < 0)
+                return r;
         *ret = process;
         return 0;
 }
 
 static int define_service(Parser *p, const config_setting_t *s, const char *name, Service **ret) {
-        Service *service;
+        Service *service = procfile_find_service(p->procfile, name);
         int r;
 
-        if (streq(name, PROCESS_ALL) || streq(name, PROCESS_WEAK_ALL))
-                return parser_error(p, s, "'%s' is a reserved name", name);
-        r = parser_check_unit_part(p, s, name);
-        if (r < 0)
-                return r;
-        service = procfile_find_service(p->procfile, name);
-        r = check_not_defined(p, s, "service", name, service ? service->line : 0);
+        r = check_definition(p, s, "service", name, service ? service->line : 0);
         if (r < 0)
                 return r;
         service = procfile_ensure_service(p->procfile, name);
         if (!service)
                 return -ENOMEM;
-        if (service->line == 0) {
-                free(service->file);
-                /* libconfig names an @include file as written, relative to the include dir. */
-                service->file = path_join_absolute(p->dir,
-                                                   config_setting_source_file(s) ?: p->procfile->path);
-                if (!service->file)
-                        return -ENOMEM;
-                service->line = config_setting_source_line(s);
-        }
+        r = set_definition_location(p, s, &service->file, &service->line);
+        if (r < 0)
+                return r;
         *ret = service;
         return 0;
 }

@@ -30,6 +30,10 @@ typedef struct SettingTable {
  * when out of memory. */
 char *parser_setting_path(const config_setting_t *s);
 
+/* Returns the absolute path of the file s was read from (an @include file, or the procfile), or NULL
+ * when out of memory. */
+char *parser_setting_file(Parser *p, const config_setting_t *s);
+
 /* Sets p->error to a message at s (file, line, setting path). Returns -EINVAL, or -ENOMEM. */
 int parser_error(Parser *p, const config_setting_t *s, const char *format, ...) _printf_(3, 4);
 
