@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "macro.h"
@@ -65,4 +66,21 @@ char *path_basename(const char *path) {
         while (start > 0 && path[start - 1] != '/')
                 start--;
         return strndup(path + start, n - start);
+}
+
+int path_mkdir_p(const char *path, mode_t mode) {
+        _cleanup_free_ char *copy = strdup(path);
+
+        if (!copy)
+                return -ENOMEM;
+        /* Each prefix that ends before a slash, then the whole path. */
+        for (char *slash = strchr(copy + 1, '/');; slash = strchr(slash + 1, '/')) {
+                if (slash)
+                        *slash = '\0';
+                if (copy[0] && mkdir(copy, mode) < 0 && errno != EEXIST)
+                        return negative_errno();
+                if (!slash)
+                        return 0;
+                *slash = '/';
+        }
 }

@@ -108,6 +108,13 @@ int parser_read_string(Parser *p, const config_setting_t *s, char **ret) {
         return 0;
 }
 
+int parser_read_bool(Parser *p, const config_setting_t *s, bool *ret) {
+        if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+                return parser_error(p, s, "must be true or false");
+        *ret = config_setting_get_bool(s);
+        return 0;
+}
+
 bool parser_is_integer(const config_setting_t *s) {
         int type = config_setting_type(s);
 

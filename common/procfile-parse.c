@@ -113,6 +113,10 @@ static int top_dir(Parser *p, const config_setting_t *s, void *userdata _unused_
         return p->procfile->dir ? 0 : -ENOMEM;
 }
 
+static int top_autostart(Parser *p, const config_setting_t *s, void *userdata _unused_) {
+        return parser_read_bool(p, s, &p->procfile->autostart);
+}
+
 static int top_env(Parser *p, const config_setting_t *s, void *userdata _unused_) {
         return parser_read_env(p, s, &p->procfile->env);
 }
@@ -229,6 +233,7 @@ static const SettingTable top_table[] = {
         { "services", top_services },
         { "fork", top_fork },
         { "cluster", top_cluster },
+        { "autostart", top_autostart },
         { "dev", top_dev },
 };
 
@@ -281,7 +286,7 @@ static int check_overlay(const Procfile *procfile, char *dir, const config_setti
 
 int procfile_parse(Procfile *procfile, bool dev, ProcfileError *e) {
         _cleanup_(config_destroy) config_t config;
-        _cleanup_free_ char *dir = path_dirname(procfile->path);
+        _cleanup_free_ char *dir = path_dirname(procfile->origin);
         Parser p = { .procfile = procfile, .dir = dir, .error = e };
         const config_setting_t *overlay;
         int r;

@@ -52,7 +52,7 @@ static int service_error(const Procfile *p, const Service *s, const char *key, u
 }
 
 static int resolve_defaults(Procfile *p, const char *default_app, ProcfileError *e) {
-        _cleanup_free_ char *dir = path_dirname(p->path), *base = NULL;
+        _cleanup_free_ char *dir = path_dirname(p->origin), *base = NULL;
 
         if (!dir)
                 return -ENOMEM;

@@ -152,6 +152,7 @@ Procfile *procfile_free(Procfile *p) {
                 service_free(p->services[i]);
         free(p->services);
         free(p->path);
+        free(p->origin);
         free(p->app);
         free(p->dir);
         strv_free(p->env);
@@ -278,6 +279,45 @@ int procfile_auto_scale(void) {
         return (int) n;
 }
 
+int procfile_read_origin(const char *path, char **ret) {
+        _cleanup_fclose_ FILE *f = fopen(path, "re");
+        _cleanup_free_ char *line = NULL, *origin = NULL;
+        size_t size = 0, mark = strlen(PROCFILE_ORIGIN_MARK);
+        ssize_t n;
+
+        if (!f)
+                return negative_errno();
+        while ((n = getline(&line, &size, f)) >= 0) {
+                if (n > 0 && line[n - 1] == '\n')
+                        line[--n] = '\0';
+                if (strncmp(line, PROCFILE_ORIGIN_MARK, mark) != 0 || line[mark] != '/')
+                        continue;
+                free(origin);
+                origin = strdup(line + mark);
+                if (!origin)
+                        return -ENOMEM;
+        }
+        if (ferror(f))
+                return -EIO;
+        if (!origin)
+                return 0;
+        *ret = TAKE_PTR(origin);
+        return 1;
+}
+
+/* The origin of the file at p->path: what its origin mark names, else the file itself. A file that
+ * can't be read keeps its own path; the parser reports why it can't be read. */
+static int procfile_set_origin(Procfile *p) {
+        int r;
+
+        r = procfile_read_origin(p->path, &p->origin);
+        if (r == -ENOMEM)
+                return r;
+        if (r <= 0)
+                p->origin = strdup(p->path);
+        return p->origin ? 0 : -ENOMEM;
+}
+
 int procfile_load(const char *path, const ProcfileOptions *options, Procfile **ret, ProcfileError *ret_error) {
         _cleanup_(procfile_freep) Procfile *p = NULL;
         _cleanup_free_ char *absolute = NULL;
@@ -294,6 +334,9 @@ int procfile_load(const char *path, const ProcfileOptions *options, Procfile **r
         if (!p)
                 return -ENOMEM;
         p->dev = options->dev;
+        r = procfile_set_origin(p);
+        if (r < 0)
+                return r;
 
         r = procfile_add_builtins(p, options->dev);
         if (r < 0)

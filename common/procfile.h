@@ -92,12 +92,20 @@ typedef struct Process {
         size_t n_services;
 } Process;
 
+/* An installed copy of a procfile (pandora-gen copies it to /run/pandora or /etc/pandora) ends with this
+ * comment followed by the absolute path of the file the user wrote, so that relative paths in the copy
+ * (`dir`, `entry`, `module`, @include) keep meaning what they meant next to the original. */
+#define PROCFILE_ORIGIN_MARK "# pandora-origin: "
+
 typedef struct Procfile {
         char *path;             /* absolute */
+        char *origin;           /* absolute: the file the user wrote; relative paths are taken from its
+                                 * directory. Differs from path for an installed copy. */
         char *app;
         char *dir;              /* absolute */
         char **env;             /* the app's own env, "KEY=value" */
         char *default_process;
+        bool autostart;         /* `autostart`: start with the system (only from the persistent directory) */
         Process **processes;    /* resolved: sorted by order, ties in definition order */
         size_t n_processes;
         Service **services;     /* definition order */
@@ -124,6 +132,11 @@ typedef struct ProcfileOptions {
  * procfile_error_done()). -EINVAL: the procfile is invalid; -ENOENT/-EACCES/...: it can't be read;
  * -ENOMEM. */
 int procfile_load(const char *path, const ProcfileOptions *options, Procfile **ret, ProcfileError *ret_error);
+
+/* Reads the origin an installed copy names (the last PROCFILE_ORIGIN_MARK line that holds an absolute
+ * path). Returns 1 and sets *ret when there is one, 0 when there is none, or a negative errno when the
+ * file can't be read. */
+int procfile_read_origin(const char *path, char **ret);
 
 /* Frees the model; accepts NULL and returns NULL. */
 Procfile *procfile_free(Procfile *p);

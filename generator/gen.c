@@ -4,7 +4,8 @@
  * - generator mode, when invoked as "pandora-generator" by systemd with 1 or 3 output directories:
  *   every procfile in the search path becomes units in the first directory; one bad procfile is
  *   reported and skipped, the others are still generated, and the exit status says something failed;
- * - command line mode: --dry-run prints the units, --output writes them to a directory.
+ * - command line mode: PROCFILE is validated and installed and the manager reloaded (install.c),
+ *   --remove undoes that, --dry-run prints the units, --output writes them to a directory.
  * This is the edge where errors are logged: the model and the renderer only return them. */
 
 #include <dirent.h>
@@ -17,60 +18,47 @@
 
 #include "config.h"
 #include "gen.h"
+#include "install.h"
+#include "log.h"
 #include "path-util.h"
 #include "procfile.h"
+#include "search-path.h"
 #include "strv.h"
 #include "unit-install.h"
 #include "unit-render.h"
 
 #define GENERATOR_NAME "pandora-generator"
 #define PROCFILE_SUFFIX ".procfile"
+/* Wrong options or operands; 1 means the work itself failed. */
+#define EXIT_USAGE 2
 
 static const char *arg_output;
+static const char *arg_remove;
 static bool arg_dry_run;
-static const char *program = "pandora-gen";
-static FILE *log_stream;
-
-static void log_error(const char *format, ...) _printf_(1, 2);
-static void log_error(const char *format, ...) {
-        FILE *f = log_stream ?: stderr;
-        va_list ap;
-
-        /* /dev/kmsg wants one record per write, with a priority prefix. */
-        fprintf(f, "%s%s: ", f == stderr ? "" : "<3>", program);
-        va_start(ap, format);
-        vfprintf(f, format, ap);
-        va_end(ap);
-        fputc('\n', f);
-        fflush(f);
-}
-
-static void log_procfile_error(const ProcfileError *e, int r) {
-        _cleanup_free_ char *s = e->message ? procfile_error_to_string(e) : NULL;
-
-        if (s)
-                log_error("%s", s);
-        else
-                log_error("%s", strerror(-r));
-}
+static bool arg_user;
+static bool arg_persistent;
 
 static void help(void) {
-        printf("usage: pandora-gen --dry-run PROCFILE\n"
+        printf("usage: pandora-gen [--user] [--persistent] PROCFILE\n"
+               "       pandora-gen [--user] --remove APP\n"
+               "       pandora-gen --dry-run PROCFILE\n"
                "       pandora-gen --output DIR PROCFILE\n"
                "       pandora-gen --help | --version\n"
                "       pandora-generator NORMAL_DIR [EARLY_DIR LATE_DIR]\n"
                "\n"
                "Turns a pandora procfile into systemd units.\n"
                "\n"
+               "  --user         the calling user's manager and procfile directories\n"
+               "  --persistent   install into /etc/pandora (default: /run/pandora, gone at reboot)\n"
+               "  --remove APP   stop APP's units, remove its installed procfile, reload\n"
                "  --dry-run      print every unit and link; write nothing\n"
                "  --output DIR   write the units to DIR\n"
                "  --help         show this help\n"
                "  --version      show the version\n");
 }
 
-/* Loads path and renders its units; logs and returns a negative errno on failure. default_app: the app
- * when the file sets none (NULL: its directory's name). */
-static int load_and_render(const char *path, const char *default_app, const RenderOptions *o, UnitSet **ret) {
+int gen_load_and_render(const char *path, const char *default_app, const RenderOptions *o,
+                        Procfile **ret_procfile, UnitSet **ret) {
         ProcfileOptions options = { .default_app = default_app };
         _cleanup_(procfile_error_done) ProcfileError e = {};
         _cleanup_(procfile_freep) Procfile *p = NULL;
@@ -83,8 +71,10 @@ static int load_and_render(const char *path, const char *default_app, const Rend
         }
         r = unit_render(p, o, ret);
         if (r < 0)
-                log_error("%s: can't render units: %s", p->path, strerror(-r));
-        return r;
+                return log_error_errno(r, "%s: can't render units: %m", p->path);
+        if (ret_procfile)
+                *ret_procfile = TAKE_PTR(p);
+        return 0;
 }
 
 static int install_set(const UnitSet *set, const char *dir) {
@@ -93,16 +83,26 @@ static int install_set(const UnitSet *set, const char *dir) {
 
         r = unit_set_install(set, dir, &failed);
         if (r < 0)
-                log_error("%s: %s", failed ?: dir, strerror(-r));
+                log_error_errno(r, "%s: %m", failed ?: dir);
         return r;
+}
+
+/* The agent every ExecStart= runs: the installed one, or $PANDORA_AGENT_PATH (tests and build trees). */
+static const char *agent_path(void) {
+        return getenv("PANDORA_AGENT_PATH") ?: PANDORA_AGENT_PATH;
 }
 
 static int run_cli(const char *path) {
         _cleanup_(unit_set_freep) UnitSet *set = NULL;
-        RenderOptions o = { .agent_path = PANDORA_AGENT_PATH };
+        RenderOptions o = { .agent_path = agent_path() };
+        InstallOptions io = { .user = arg_user, .persistent = arg_persistent, .agent_path = agent_path() };
         int r;
 
-        r = load_and_render(path, NULL, &o, &set);
+        if (arg_remove)
+                return install_remove(arg_remove, &io);
+        if (!arg_dry_run && !arg_output)
+                return install_procfile(path, &io);
+        r = gen_load_and_render(path, NULL, &o, NULL, &set);
         if (r < 0)
                 return r;
         if (arg_dry_run) {
@@ -110,41 +110,6 @@ static int run_cli(const char *path) {
                 return 0;
         }
         return install_set(set, arg_output);
-}
-
-/* The directories a generator reads, first name wins: $PANDORA_PROCFILE_DIRS (colon-separated, for
- * tests), else the system or the user search path. */
-static char **procfile_dirs(bool user) {
-        const char *override = getenv("PANDORA_PROCFILE_DIRS");
-        _cleanup_strv_free_ char **dirs = NULL;
-        const char *config_home = getenv("XDG_CONFIG_HOME"), *runtime = getenv("XDG_RUNTIME_DIR");
-        const char *home = getenv("HOME");
-        char *d;
-
-        if (override) {
-                _cleanup_free_ char *copy = strdup(override);
-                char *save = NULL;
-
-                for (char *t = copy ? strtok_r(copy, ":", &save) : NULL; t; t = strtok_r(NULL, ":", &save))
-                        if (strv_extend(&dirs, t) < 0)
-                                return NULL;
-                return TAKE_PTR(dirs);
-        }
-        if (!user) {
-                if (strv_extend(&dirs, "/etc/pandora") < 0 || strv_extend(&dirs, "/run/pandora") < 0 ||
-                    strv_extend(&dirs, "/usr/lib/pandora") < 0)
-                        return NULL;
-                return TAKE_PTR(dirs);
-        }
-        if (config_home)
-                d = path_join_absolute(config_home, "pandora");
-        else if (home && asprintf(&d, "%s/.config/pandora", home) < 0)
-                d = NULL;
-        if ((config_home || home) && (!d || strv_consume(&dirs, d) < 0))
-                return NULL;
-        if (runtime && (!(d = path_join_absolute(runtime, "pandora")) || strv_consume(&dirs, d) < 0))
-                return NULL;
-        return dirs ? TAKE_PTR(dirs) : calloc(1, sizeof(char *));
 }
 
 /* Adds the *.procfile names of dir that no earlier directory had to *names and their paths to *paths. */
@@ -170,47 +135,79 @@ static int collect_procfiles(const char *dir, char ***names, char ***paths) {
         return r;
 }
 
+/* Renders one procfile of the search path into output_dir. An app with `autostart` starts with the
+ * system only from the persistent directory, the administrator's. */
+static int generate_one(const char *path, const SearchPath *sp, bool user, const char *output_dir) {
+        _cleanup_(unit_set_freep) UnitSet *set = NULL;
+        _cleanup_free_ char *base = path_basename(path), *dir = path_dirname(path);
+        RenderOptions o = { .agent_path = agent_path() };
+        int r;
+
+        if (!base || !dir)
+                return -ENOMEM;
+        if (streq(dir, sp->persistent))
+                o.autostart_target = user ? "default.target" : "multi-user.target";
+        /* shop.procfile is app "shop" unless it says otherwise. */
+        base[strlen(base) - strlen(PROCFILE_SUFFIX)] = '\0';
+        r = gen_load_and_render(path, base, &o, NULL, &set);
+        if (r < 0)
+                return r;
+        return install_set(set, output_dir);
+}
+
 static int run_generator(const char *output_dir) {
         bool user = getenv("SYSTEMD_SCOPE") && streq(getenv("SYSTEMD_SCOPE"), "user");
-        _cleanup_strv_free_ char **dirs = procfile_dirs(user), **names = NULL, **paths = NULL;
-        RenderOptions o = { .agent_path = PANDORA_AGENT_PATH };
+        _cleanup_(search_path_done) SearchPath sp = {};
+        _cleanup_strv_free_ char **names = NULL, **paths = NULL;
         int r, ret = 0;
 
-        if (!dirs)
-                return -ENOMEM;
-        STRV_FOREACH(d, dirs) {
+        r = search_path_init(&sp, user);
+        if (r < 0)
+                return log_error_errno(r, "no procfile directories: %m");
+        STRV_FOREACH(d, sp.dirs) {
                 r = collect_procfiles(*d, &names, &paths);
                 if (r < 0)
-                        log_error("%s: %s, ignoring", *d, strerror(-r));
+                        log_error_errno(r, "%s: %m, ignoring", *d);
         }
         /* One bad procfile is skipped; the others are still generated (systemd.generator(7)). */
         STRV_FOREACH(path, paths) {
-                _cleanup_(unit_set_freep) UnitSet *set = NULL;
-                _cleanup_free_ char *base = path_basename(*path);
-
-                if (!base)
-                        return -ENOMEM;
-                /* shop.procfile is app "shop" unless it says otherwise. */
-                base[strlen(base) - strlen(PROCFILE_SUFFIX)] = '\0';
-                r = load_and_render(*path, base, &o, &set);
-                if (r >= 0)
-                        r = install_set(set, output_dir);
+                r = generate_one(*path, &sp, user, output_dir);
+                if (r == -ENOMEM)
+                        return r;
                 if (r < 0 && ret == 0)
                         ret = r;
         }
         return ret;
 }
 
-/* Generators log to the kernel log when systemd runs them, as systemd's own do; not in a container,
- * where /dev/kmsg is the host's. */
-static void log_setup_generator(void) {
-        program = GENERATOR_NAME;
-        if (getenv("SYSTEMD_SCOPE") && !getenv("container"))
-                log_stream = fopen("/dev/kmsg", "we");
+/* One mode, and the operands it takes. */
+static int check_argv(int argc) {
+        int modes = !!arg_remove + arg_dry_run + !!arg_output, operands = argc - optind;
+
+        if (modes > 1) {
+                log_error("--remove, --dry-run and --output exclude each other (see --help)");
+                return -EINVAL;
+        }
+        if ((arg_user || arg_persistent) && (arg_dry_run || arg_output)) {
+                log_error("--user and --persistent only go with installing or --remove (see --help)");
+                return -EINVAL;
+        }
+        if (arg_remove && operands != 0) {
+                log_error("--remove takes an app name and no PROCFILE (see --help)");
+                return -EINVAL;
+        }
+        if (!arg_remove && operands != 1) {
+                log_error("expected one PROCFILE (see --help)");
+                return -EINVAL;
+        }
+        return 1;
 }
 
 static int parse_argv(int argc, char *argv[]) {
         static const struct option options[] = {
+                { "user", no_argument, NULL, 'u' },
+                { "persistent", no_argument, NULL, 'p' },
+                { "remove", required_argument, NULL, 'r' },
                 { "dry-run", no_argument, NULL, 'n' },
                 { "output", required_argument, NULL, 'o' },
                 { "help", no_argument, NULL, 'h' },
@@ -221,6 +218,15 @@ static int parse_argv(int argc, char *argv[]) {
 
         while ((c = getopt_long(argc, argv, "", options, NULL)) >= 0)
                 switch (c) {
+                case 'u':
+                        arg_user = true;
+                        break;
+                case 'p':
+                        arg_persistent = true;
+                        break;
+                case 'r':
+                        arg_remove = optarg;
+                        break;
                 case 'n':
                         arg_dry_run = true;
                         break;
@@ -236,11 +242,7 @@ static int parse_argv(int argc, char *argv[]) {
                 default:
                         return -EINVAL;
                 }
-        if (optind != argc - 1 || arg_dry_run == !!arg_output) {
-                log_error("expected --dry-run or --output DIR, and one PROCFILE (see --help)");
-                return -EINVAL;
-        }
-        return 1;
+        return check_argv(argc);
 }
 
 int gen_main(int argc, char *argv[]) {
@@ -248,7 +250,7 @@ int gen_main(int argc, char *argv[]) {
         int r;
 
         if (invoked && streq(invoked, GENERATOR_NAME)) {
-                log_setup_generator();
+                log_setup_generator(GENERATOR_NAME);
                 if (argc != 2 && argc != 4) {
                         log_error("expected 1 or 3 output directories, got %d", argc - 1);
                         return EXIT_FAILURE;
@@ -257,6 +259,6 @@ int gen_main(int argc, char *argv[]) {
         }
         r = parse_argv(argc, argv);
         if (r <= 0)
-                return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+                return r < 0 ? EXIT_USAGE : EXIT_SUCCESS;
         return run_cli(argv[optind]) < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

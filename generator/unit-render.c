@@ -42,6 +42,36 @@ UnitSet *unit_set_free(UnitSet *s) {
         return NULL;
 }
 
+static int compare_names(const void *a, const void *b) {
+        return strcmp(*(char * const *) a, *(char * const *) b);
+}
+
+int unit_set_unit_names(const UnitSet *s, char ***ret) {
+        _cleanup_strv_free_ char **names = NULL;
+        int r;
+
+        for (size_t i = 0; i < s->n_files; i++)
+                if (!strstr(s->files[i].name, "@.")) {
+                        r = strv_extend(&names, s->files[i].name);
+                        if (r < 0)
+                                return r;
+                }
+        /* Instances exist only as the links that want them. */
+        for (size_t i = 0; i < s->n_links; i++) {
+                const char *slash = strrchr(s->links[i].path, '/'), *name = slash ? slash + 1 : s->links[i].path;
+
+                if (!strv_find(names, name)) {
+                        r = strv_extend(&names, name);
+                        if (r < 0)
+                                return r;
+                }
+        }
+        if (names)
+                qsort(names, strv_length(names), sizeof(char *), compare_names);
+        *ret = TAKE_PTR(names);
+        return 0;
+}
+
 static int set_add_file(UnitSet *s, char *name, char *text) {
         UnitFile *grown = realloc(s->files, sizeof(UnitFile) * (s->n_files + 1));
 
@@ -123,8 +153,9 @@ static void write_target(const Renderer *r, const Process *unused _unused_, FILE
 
         fputs(HEADER "\n[Unit]\nDescription=pandora app ", f);
         unit_write_verbatim(f, p->app);
+        /* The file the user wrote, not the installed copy that SourcePath= names. */
         fputs(" (", f);
-        unit_write_verbatim(f, source_path(r));
+        unit_write_verbatim(f, p->origin);
         fputs(")\nSourcePath=", f);
         unit_write_verbatim(f, source_path(r));
         fputc('\n', f);
@@ -281,7 +312,7 @@ int unit_render(const Procfile *p, const RenderOptions *o, UnitSet **ret) {
                 if (k < 0)
                         return k;
         }
-        if (o->autostart_target) {
+        if (o->autostart_target && p->autostart) {
                 k = set_add_link(set, format("%s.wants/%s.target", o->autostart_target, p->app),
                                  format("../%s.target", p->app));
                 if (k < 0)

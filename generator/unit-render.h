@@ -30,11 +30,16 @@ typedef struct RenderOptions {
         const char *agent_path;         /* ExecStart's program */
         const char *procfile_path;      /* what the agent reads: the installed copy; NULL: p->path */
         const char *source_path;        /* SourcePath=, where the user edits; NULL: p->path */
-        const char *autostart_target;   /* "multi-user.target" to link <app>.target from; NULL: none */
+        const char *autostart_target;   /* what links <app>.target when the app sets `autostart`, such as
+                                         * "multi-user.target"; NULL: never */
 } RenderOptions;
 
 /* Renders every unit and symlink of the app. Returns 0 or -ENOMEM. */
 int unit_render(const Procfile *p, const RenderOptions *o, UnitSet **ret);
+
+/* The names of the units the set makes loadable, sorted: every file that is not a template, and every
+ * instance a link names. *ret is NULL for an empty set. Returns 0 or -ENOMEM. */
+int unit_set_unit_names(const UnitSet *s, char ***ret);
 
 /* Frees the set; accepts NULL and returns NULL. */
 UnitSet *unit_set_free(UnitSet *s);

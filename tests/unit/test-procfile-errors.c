@@ -89,6 +89,7 @@ static void test_unknown_keys(void **state _unused_) {
 
 static void test_type_errors(void **state _unused_) {
         error_one("app = 1;\n", 1, "@F@:1: app: must be a string");
+        error_one("autostart = \"yes\";\n", 1, "@F@:1: autostart: must be true or false");
         error_one("app = \"\";\n", 1, "@F@:1: app: must not be empty");
         error_one("dir = [ \"a\" ];\n", 1, "@F@:1: dir: must be a string");
         error_one("dir = \"\";\n", 1, "@F@:1: dir: must not be empty");

@@ -317,6 +317,38 @@ static void test_failed_load_leaves_outputs(void **state _unused_) {
         assert_null(p);
 }
 
+static void test_installed_copy_keeps_origin(void **state _unused_) {
+        _cleanup_free_ char *site = test_mkdir(scratch, "site"), *copies = test_mkdir(scratch, "copies");
+        _cleanup_free_ char *origin = test_path(site, "procfile"), *text = NULL;
+        _cleanup_free_ char *lib = test_path(site, "lib/cache.so");
+        _cleanup_(procfile_freep) Procfile *p = NULL;
+
+        /* An older mark is overridden by the last one, as when a copy is copied again. */
+        assert_true(asprintf(&text, "processes = { web = { entry = \"./web.js\"; }; };\n"
+                             "services = { cache = { module = \"lib/cache.so\"; process = \"web\"; }; };\n"
+                             PROCFILE_ORIGIN_MARK "/elsewhere/procfile\n"
+                             PROCFILE_ORIGIN_MARK "relative/ignored\n"
+                             PROCFILE_ORIGIN_MARK "%s\n", origin) >= 0);
+        p = load_in(copies, text, &(ProcfileOptions) { .auto_scale = 4 });
+
+        assert_string_equal(p->origin, origin);
+        assert_string_equal(p->dir, site);
+        assert_string_equal(p->app, "site");
+        assert_string_equal(service(p, "cache")->module, lib);
+        /* Entries stay as written: they run in the origin's directory (WorkingDirectory=). */
+        test_strv_equal(process(p, "web")->argv, STRV("node", "./web.js"), "argv");
+}
+
+static void test_origin_of_plain_file(void **state _unused_) {
+        _cleanup_(procfile_freep) Procfile *p = load("processes = { web = { entry = \"/bin/true\"; }; };\n");
+        _cleanup_free_ char *origin = NULL;
+
+        assert_string_equal(p->origin, p->path);
+        assert_int_equal(procfile_read_origin(p->path, &origin), 0);
+        assert_null(origin);
+        assert_int_equal(procfile_read_origin("/nonexistent/procfile", &origin), -ENOENT);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_processes_with_services_start),
@@ -335,6 +367,8 @@ int main(void) {
                 cmocka_unit_test(test_fork_sugar),
                 cmocka_unit_test(test_process_order),
                 cmocka_unit_test(test_failed_load_leaves_outputs),
+                cmocka_unit_test(test_installed_copy_keeps_origin),
+                cmocka_unit_test(test_origin_of_plain_file),
         };
         return cmocka_run_group_tests_name("procfile", tests, procfile_test_setup,
                                            procfile_test_teardown);

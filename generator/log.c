@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: MIT */
+
+/* Where pandora-gen's error messages go: stderr for a person, the kernel log for systemd. */
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+static const char *log_program = "pandora-gen";
+static FILE *log_stream;
+
+void log_setup_generator(const char *program) {
+        log_program = program;
+        if (getenv("SYSTEMD_SCOPE") && !getenv("container"))
+                log_stream = fopen("/dev/kmsg", "we");
+}
+
+static void log_errorv(const char *format, va_list ap) {
+        FILE *f = log_stream ?: stderr;
+        int saved_errno = errno;
+
+        /* /dev/kmsg wants one record per write, with a priority prefix. */
+        fprintf(f, "%s%s: ", f == stderr ? "" : "<3>", log_program);
+        errno = saved_errno;    /* for %m */
+        vfprintf(f, format, ap);
+        fputc('\n', f);
+        fflush(f);
+}
+
+void log_error(const char *format, ...) {
+        va_list ap;
+
+        va_start(ap, format);
+        log_errorv(format, ap);
+        va_end(ap);
+}
+
+int log_error_errno(int error, const char *format, ...) {
+        va_list ap;
+
+        errno = -error;
+        va_start(ap, format);
+        log_errorv(format, ap);
+        va_end(ap);
+        return error;
+}
+
+void log_procfile_error(const ProcfileError *e, int r) {
+        _cleanup_free_ char *s = e->message ? procfile_error_to_string(e) : NULL;
+
+        if (s)
+                log_error("%s", s);
+        else
+                log_error("%s", strerror(-r));
+}
