@@ -117,6 +117,23 @@ static int top_autostart(Parser *p, const config_setting_t *s, void *userdata _u
         return parser_read_bool(p, s, &p->procfile->autostart);
 }
 
+static int log_rate_interval(Parser *p, const config_setting_t *s, void *userdata _unused_) {
+        return parser_read_uint64(p, s, 0, &p->procfile->log_rate_interval_s);
+}
+
+static int log_rate_burst(Parser *p, const config_setting_t *s, void *userdata _unused_) {
+        return parser_read_uint64(p, s, 1, &p->procfile->log_rate_burst);
+}
+
+static const SettingTable log_rate_table[] = {
+        { "interval_s", log_rate_interval },
+        { "burst", log_rate_burst },
+};
+
+static int top_log_rate_limit(Parser *p, const config_setting_t *s, void *userdata) {
+        return parser_dispatch(p, s, log_rate_table, ELEMENTSOF(log_rate_table), userdata);
+}
+
 static int top_env(Parser *p, const config_setting_t *s, void *userdata _unused_) {
         return parser_read_env(p, s, &p->procfile->env);
 }
@@ -234,6 +251,7 @@ static const SettingTable top_table[] = {
         { "fork", top_fork },
         { "cluster", top_cluster },
         { "autostart", top_autostart },
+        { "log_rate_limit", top_log_rate_limit },
         { "dev", top_dev },
 };
 

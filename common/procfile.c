@@ -169,6 +169,7 @@ Procfile *procfile_new(const char *path) {
         p->path = strdup(path);
         if (!p->path)
                 return NULL;
+        p->log_rate_burst = PROCFILE_DEFAULT_LOG_RATE_BURST;
         return TAKE_PTR(p);
 }
 

@@ -106,6 +106,8 @@ typedef struct Procfile {
         char **env;             /* the app's own env, "KEY=value" */
         char *default_process;
         bool autostart;         /* `autostart`: start with the system (only from the persistent directory) */
+        uint64_t log_rate_interval_s; /* `log_rate_limit`: journald's per-unit limit; 0: off (the default) */
+        uint64_t log_rate_burst;
         Process **processes;    /* resolved: sorted by order, ties in definition order */
         size_t n_processes;
         Service **services;     /* definition order */

@@ -236,6 +236,12 @@ static void write_service(const Renderer *r, const Process *process, FILE *f) {
         if (process->watchdog_ms > 0)
                 fprintf(f, "WatchdogSec=%" PRIu64 "ms\n", process->watchdog_ms);
         fprintf(f, "SyslogIdentifier=%s-%s\n", app, process->name);
+        /* Off unless the procfile asks: journald's default limit would drop a burst of an app's lines. */
+        if (r->procfile->log_rate_interval_s == 0)
+                fputs("LogRateLimitIntervalSec=0\n", f);
+        else
+                fprintf(f, "LogRateLimitIntervalSec=%" PRIu64 "s\nLogRateLimitBurst=%" PRIu64 "\n",
+                        r->procfile->log_rate_interval_s, r->procfile->log_rate_burst);
         fprintf(f, "LogExtraFields=PANDORA_APP=%s\nLogExtraFields=PANDORA_PROCESS=%s\n", app, process->name);
         if (process->listen)
                 fprintf(f, "Sockets=%s-%s.socket\n", app, process->name);

@@ -187,6 +187,7 @@ static void test_paths_and_app(void **state _unused_) {
         assert_string_equal(p->dir, shop);
         assert_string_equal(p->default_process, "worker");
         assert_false(p->autostart);
+        assert_int_equal(p->log_rate_interval_s, 0);
         assert_string_equal(service(p, "m")->module, relative_module);
         assert_string_equal(service(p, "a")->module, "/abs/x.so");
 
@@ -200,10 +201,13 @@ static void test_paths_and_app(void **state _unused_) {
         r = load_in(shop, with_abs_dir, &(ProcfileOptions) { .auto_scale = 1 });
         assert_string_equal(r->dir, "/srv/shop");
 
-        assert_true(asprintf(&with_app, "app = \"my-app_1.x:y\";\nautostart = true;\n%s", services) >= 0);
+        assert_true(asprintf(&with_app, "app = \"my-app_1.x:y\";\nautostart = true;\n"
+                             "log_rate_limit = { interval_s = 10; };\n%s", services) >= 0);
         s = load_in(shop, with_app, &(ProcfileOptions) { .auto_scale = 1 });
         assert_string_equal(s->app, "my-app_1.x:y");
         assert_true(s->autostart);
+        assert_int_equal(s->log_rate_interval_s, 10);
+        assert_int_equal(s->log_rate_burst, 10000);
 
         /* The generator names an app after its file (shop.procfile → "shop"); the file still wins. */
         {
