@@ -86,8 +86,13 @@ static int process_listen(Parser *p, const config_setting_t *s, void *userdata) 
         r = parser_read_strv(p, s, &process->listen);
         if (r < 0)
                 return r;
+        /* An empty list listens on nothing: no socket at all. */
+        if (!process->listen[0])
+                process->listen = strv_free(process->listen);
         STRV_FOREACH(a, process->listen)
-                if (!listen_address_is_valid(*a))
+                if (string_has_control(*a))
+                        return parser_error(p, s, "must not contain control characters such as a newline");
+                else if (!listen_address_is_valid(*a))
                         return parser_error(p, s, "'%s' is not \"PORT\", \"HOST:PORT\", \"[V6]:PORT\" or an "
                                              "absolute socket path", *a);
         return 0;
@@ -130,11 +135,11 @@ static int process_watchdog(Parser *p, const config_setting_t *s, void *userdata
 }
 
 static int process_user(Parser *p, const config_setting_t *s, void *userdata) {
-        return parser_read_string(p, s, &((Process *) userdata)->user);
+        return parser_read_line(p, s, &((Process *) userdata)->user);
 }
 
 static int process_group(Parser *p, const config_setting_t *s, void *userdata) {
-        return parser_read_string(p, s, &((Process *) userdata)->group);
+        return parser_read_line(p, s, &((Process *) userdata)->group);
 }
 
 static const SettingTable process_table[] = {

@@ -108,6 +108,21 @@ int parser_read_string(Parser *p, const config_setting_t *s, char **ret) {
         return 0;
 }
 
+int parser_read_line(Parser *p, const config_setting_t *s, char **ret) {
+        _cleanup_free_ char *v = NULL;
+        int r;
+
+        r = parser_read_string(p, s, &v);
+        if (r < 0)
+                return r;
+        /* Written into units as is: systemd unescapes nothing there, so a newline would start a directive. */
+        if (string_has_control(v))
+                return parser_error(p, s, "must not contain control characters such as a newline");
+        free(*ret);
+        *ret = TAKE_PTR(v);
+        return 0;
+}
+
 int parser_read_bool(Parser *p, const config_setting_t *s, bool *ret) {
         if (config_setting_type(s) != CONFIG_TYPE_BOOL)
                 return parser_error(p, s, "must be true or false");
@@ -255,6 +270,8 @@ int parser_read_env(Parser *p, const config_setting_t *group, char ***env) {
                 default:
                         return parser_error(p, s, "must be a string, integer, float or boolean");
                 }
+                if (!utf8_is_valid(value))
+                        return parser_error(p, s, "must be valid UTF-8: systemd refuses other environment values");
                 r = strv_env_set(env, name, value);
                 if (r < 0)
                         return r;

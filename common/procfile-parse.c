@@ -105,7 +105,7 @@ static int top_dir(Parser *p, const config_setting_t *s, void *userdata _unused_
         _cleanup_free_ char *dir = NULL;
         int r;
 
-        r = parser_read_string(p, s, &dir);
+        r = parser_read_line(p, s, &dir);
         if (r < 0)
                 return r;
         free(p->procfile->dir);

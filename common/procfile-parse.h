@@ -45,6 +45,7 @@ int parser_dispatch(Parser *p, const config_setting_t *group, const SettingTable
 /* Readers: each checks the type, replaces *ret on success (freeing what was there) and otherwise sets
  * an error at s. */
 int parser_read_string(Parser *p, const config_setting_t *s, char **ret);       /* non-empty */
+int parser_read_line(Parser *p, const config_setting_t *s, char **ret);        /* non-empty, no control chars */
 int parser_read_bool(Parser *p, const config_setting_t *s, bool *ret);
 bool parser_is_integer(const config_setting_t *s);
 int parser_read_int64(Parser *p, const config_setting_t *s, int64_t *ret);

@@ -3,6 +3,7 @@
 /* String helpers: edit distance for hints, JSON string quoting, round-trip double formatting. */
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,4 +89,43 @@ void format_double(char out[static 32], double d) {
 
                 snprintf(out, 32, "%.*f", decimals > 0 ? decimals : 0, d);
         }
+}
+
+bool string_has_control(const char *s) {
+        for (; *s; s++)
+                if ((unsigned char) *s < 0x20 || *s == 0x7f)
+                        return true;
+        return false;
+}
+
+/* The length of the UTF-8 sequence at s, or 0 when it is not a valid one. */
+static size_t utf8_sequence_length(const unsigned char *s) {
+        size_t n = s[0] < 0x80 ? 1 : s[0] >= 0xC2 && s[0] < 0xE0 ? 2 : s[0] >= 0xE0 && s[0] < 0xF0 ? 3 :
+                   s[0] >= 0xF0 && s[0] < 0xF5 ? 4 : 0;
+        uint32_t cp;
+
+        if (n <= 1)
+                return n;
+        cp = s[0] & (0x7F >> n);
+        for (size_t i = 1; i < n; i++) {
+                if ((s[i] & 0xC0) != 0x80)
+                        return 0;
+                cp = cp << 6 | (s[i] & 0x3F);
+        }
+        if ((n == 3 && (cp < 0x800 || (cp >= 0xD800 && cp < 0xE000))) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+                return 0;
+        return n;
+}
+
+bool utf8_is_valid(const char *s) {
+        const unsigned char *p = (const unsigned char *) s;
+
+        while (*p) {
+                size_t n = utf8_sequence_length(p);
+
+                if (n == 0)
+                        return false;
+                p += n;
+        }
+        return true;
 }

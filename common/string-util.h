@@ -3,6 +3,7 @@
 
 /* String helpers that several modules need. */
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "macro.h"
@@ -19,3 +20,9 @@ int json_append_string(FILE *buf, const char *s);
 
 /* Formats d as the shortest decimal text that reads back as the same double. */
 void format_double(char out[static 32], double d);
+
+/* Whether s holds a control character (below 0x20, or DEL): what must not reach a unit unescaped. */
+bool string_has_control(const char *s) _pure_;
+
+/* Whether s is valid UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF. */
+bool utf8_is_valid(const char *s) _pure_;

@@ -23,6 +23,7 @@
 #include "path-util.h"
 #include "procfile.h"
 #include "search-path.h"
+#include "string-util.h"
 #include "strv.h"
 #include "unit-install.h"
 #include "unit-render.h"
@@ -69,6 +70,10 @@ int gen_load_and_render(const char *path, const char *default_app, const RenderO
                 log_procfile_error(&e, r);
                 return r;
         }
+        /* SourcePath= and Description= take the path as is: a newline in it would start a directive. */
+        if (string_has_control(p->path) || string_has_control(p->origin))
+                return log_error_errno(-EINVAL, "%s: a path with control characters can't go into a unit",
+                                       p->path);
         r = unit_render(p, o, ret);
         if (r < 0)
                 return log_error_errno(r, "%s: can't render units: %m", p->path);

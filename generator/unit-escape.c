@@ -42,8 +42,8 @@ static void write_quoted_char(FILE *f, unsigned char c, bool double_dollar) {
         }
 }
 
-void unit_write_environment(FILE *f, const char *name, const char *value) {
-        fputs("Environment=\"", f);
+void unit_write_assignment(FILE *f, const char *directive, const char *name, const char *value) {
+        fprintf(f, "%s=\"", directive);
         for (const char *p = name; *p; p++)
                 write_quoted_char(f, (unsigned char) *p, false);
         fputc('=', f);
@@ -56,5 +56,13 @@ void unit_write_exec_word(FILE *f, const char *word) {
         fputc('"', f);
         for (const char *p = word; *p; p++)
                 write_quoted_char(f, (unsigned char) *p, true);
+        fputc('"', f);
+}
+
+void unit_write_exec_path(FILE *f, const char *path) {
+        /* systemd expands "$VAR" in arguments only: a '$' in the program's path is itself. */
+        fputc('"', f);
+        for (const char *p = path; *p; p++)
+                write_quoted_char(f, (unsigned char) *p, false);
         fputc('"', f);
 }

@@ -187,7 +187,7 @@ static void write_order(const Renderer *r, const Process *process, FILE *f) {
 
 static void write_exec_start(const Renderer *r, const Process *process, FILE *f) {
         fputs("ExecStart=", f);
-        unit_write_exec_word(f, r->options->agent_path);
+        unit_write_exec_path(f, r->options->agent_path);
         fputs(" --procfile ", f);
         unit_write_exec_word(f, procfile_for_agent(r));
         fputs(" --process ", f);
@@ -199,15 +199,15 @@ static void write_environment(const Renderer *r, const Process *process, FILE *f
         char scale[16];
 
         snprintf(scale, sizeof(scale), "%u", process->scale);
-        unit_write_environment(f, "PANDORA_APP", r->procfile->app);
-        unit_write_environment(f, "PANDORA_PROCESS", process->name);
+        unit_write_assignment(f, "Environment", "PANDORA_APP", r->procfile->app);
+        unit_write_assignment(f, "Environment", "PANDORA_PROCESS", process->name);
         fputs("Environment=PANDORA_INSTANCE=%i\n", f);
-        unit_write_environment(f, "PANDORA_SCALE", scale);
+        unit_write_assignment(f, "Environment", "PANDORA_SCALE", scale);
         STRV_FOREACH(e, process->env) {
                 _cleanup_free_ char *name = strndup(*e, strcspn(*e, "="));
 
                 if (name)
-                        unit_write_environment(f, name, *e + strlen(name) + 1);
+                        unit_write_assignment(f, "Environment", name, *e + strlen(name) + 1);
         }
 }
 
@@ -242,7 +242,9 @@ static void write_service(const Renderer *r, const Process *process, FILE *f) {
         else
                 fprintf(f, "LogRateLimitIntervalSec=%" PRIu64 "s\nLogRateLimitBurst=%" PRIu64 "\n",
                         r->procfile->log_rate_interval_s, r->procfile->log_rate_burst);
-        fprintf(f, "LogExtraFields=PANDORA_APP=%s\nLogExtraFields=PANDORA_PROCESS=%s\n", app, process->name);
+        /* LogExtraFields= unescapes its value: a '\\' in a unit name prefix must arrive as itself. */
+        unit_write_assignment(f, "LogExtraFields", "PANDORA_APP", app);
+        unit_write_assignment(f, "LogExtraFields", "PANDORA_PROCESS", process->name);
         if (process->listen)
                 fprintf(f, "Sockets=%s-%s.socket\n", app, process->name);
         if (process->user) {

@@ -13,6 +13,8 @@ if [ "${1:-}" = "--update" ]; then
 fi
 gen=$1
 agent=$2
+# The agent path under test is the one given here, not a developer's override.
+unset PANDORA_AGENT_PATH
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d "${MESON_BUILD_ROOT:-$PWD}/golden.XXXXXX")
 trap 'rm -rf "$work"' EXIT

@@ -243,6 +243,22 @@ static void test_env_errors(void **state _unused_) {
                   3, "@F@:3: processes.web.env.L: must be a string, integer, float or boolean");
         error_one("processes = { web = { env = { my-var = 1; }; }; };\n", 1,
                   "@F@:1: processes.web.env.my-var: 'my-var' is not a valid environment variable name");
+        error_one("env = {\n        A = \"caf\\xe9\";\n};\n", 2,
+                  "@F@:2: env.A: must be valid UTF-8: systemd refuses other environment values");
+}
+
+static void test_control_characters(void **state _unused_) {
+        static const char message[] = "must not contain control characters such as a newline";
+        char expected[128];
+
+        snprintf(expected, sizeof(expected), "@F@:1: dir: %s", message);
+        error_one("dir = \"/srv\\nExecStartPre=/bin/true\";\n", 1, expected);
+        snprintf(expected, sizeof(expected), "@F@:1: processes.web.user: %s", message);
+        error_one("processes = { web = { entry = \"a\"; user = \"a\\tb\"; }; };\n", 1, expected);
+        snprintf(expected, sizeof(expected), "@F@:1: processes.web.group: %s", message);
+        error_one("processes = { web = { entry = \"a\"; group = \"a\\x7f\"; }; };\n", 1, expected);
+        snprintf(expected, sizeof(expected), "@F@:1: processes.web.listen: %s", message);
+        error_one("processes = { web = { entry = \"a\"; listen = [ \"/run/a\\n.sock\" ]; }; };\n", 1, expected);
 }
 
 static void test_app_errors(void **state _unused_) {
@@ -624,6 +640,7 @@ int main(void) {
                 cmocka_unit_test(test_command_errors),
                 cmocka_unit_test(test_listen_errors),
                 cmocka_unit_test(test_env_errors),
+                cmocka_unit_test(test_control_characters),
                 cmocka_unit_test(test_app_errors),
                 cmocka_unit_test(test_name_errors),
                 cmocka_unit_test(test_service_errors),

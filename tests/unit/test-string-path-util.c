@@ -118,6 +118,24 @@ static void test_path_make_absolute_cwd(void **state _unused_) {
         test_path_make_absolute_cwd_one("../procfile", "../procfile");
 }
 
+static void test_utf8_and_control(void **state _unused_) {
+        static const char *const valid[] = { "", "plain", "caf\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80",
+                                             "\xef\xbf\xbf", "\xf4\x8f\xbf\xbf" };
+        static const char *const invalid[] = { "caf\xe9", "\xc0\xaf", "\xe0\x80\xaf", "\xed\xa0\x80",
+                                               "\xf4\x90\x80\x80", "\xf5\x80\x80\x80", "\xe2\x82", "\x80" };
+
+        for (size_t i = 0; i < ELEMENTSOF(valid); i++)
+                if (!utf8_is_valid(valid[i]))
+                        fail_msg("valid[%zu] refused", i);
+        for (size_t i = 0; i < ELEMENTSOF(invalid); i++)
+                if (utf8_is_valid(invalid[i]))
+                        fail_msg("invalid[%zu] accepted", i);
+        assert_false(string_has_control("a b~\xc3\xa9"));
+        assert_true(string_has_control("a\nb"));
+        assert_true(string_has_control("\x1b[0m"));
+        assert_true(string_has_control("del\x7f"));
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_string_distance),
@@ -126,6 +144,7 @@ int main(void) {
                 cmocka_unit_test(test_path_join_absolute),
                 cmocka_unit_test(test_dirname_basename),
                 cmocka_unit_test(test_path_make_absolute_cwd),
+                cmocka_unit_test(test_utf8_and_control),
         };
         return cmocka_run_group_tests_name("string-path-util", tests, NULL, NULL);
 }
