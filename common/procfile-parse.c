@@ -134,6 +134,13 @@ static int top_log_rate_limit(Parser *p, const config_setting_t *s, void *userda
         return parser_dispatch(p, s, log_rate_table, ELEMENTSOF(log_rate_table), userdata);
 }
 
+/* Only in `dev`: what pandora-gen --dev watches. */
+static int top_watch(Parser *p, const config_setting_t *s, void *userdata _unused_) {
+        if (!p->overlay)
+                return parser_error(p, s, "only allowed in the dev group");
+        return parser_read_strv(p, s, &p->procfile->watch);
+}
+
 static int top_env(Parser *p, const config_setting_t *s, void *userdata _unused_) {
         return parser_read_env(p, s, &p->procfile->env);
 }
@@ -252,6 +259,7 @@ static const SettingTable top_table[] = {
         { "cluster", top_cluster },
         { "autostart", top_autostart },
         { "log_rate_limit", top_log_rate_limit },
+        { "watch", top_watch },
         { "dev", top_dev },
 };
 

@@ -153,6 +153,7 @@ Procfile *procfile_free(Procfile *p) {
         free(p->services);
         free(p->path);
         free(p->origin);
+        strv_free(p->watch);
         free(p->app);
         free(p->dir);
         strv_free(p->env);

@@ -113,6 +113,7 @@ typedef struct Procfile {
         Service **services;     /* definition order */
         size_t n_services;
         bool dev;               /* loaded with the dev overlay */
+        char **watch;           /* dev.watch: paths and globs, relative to dir; NULL outside dev mode */
 } Procfile;
 
 typedef struct ProcfileError {

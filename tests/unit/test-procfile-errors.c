@@ -91,6 +91,8 @@ static void test_type_errors(void **state _unused_) {
         error_one("app = 1;\n", 1, "@F@:1: app: must be a string");
         error_one("autostart = \"yes\";\n", 1, "@F@:1: autostart: must be true or false");
         error_one("log_rate_limit = 5;\n", 1, "@F@:1: log_rate_limit: must be a group");
+        error_one("watch = [ \"src\" ];\n", 1, "@F@:1: watch: only allowed in the dev group");
+        error_one("dev = { watch = \"src\"; };\n", 1, "@F@:1: dev.watch: must be an array of strings");
         error_one("log_rate_limit = {\n        burst = 0; };\n", 2,
                   "@F@:2: log_rate_limit.burst: must be an integer > 0");
         error_one("log_rate_limit = { intervall_s = 5; };\n", 1,

@@ -189,6 +189,7 @@ static const char dev_text[] =
         "        env = { MODE = \"dev\"; };\n"
         "        processes = { web = { scale = 2; }; };\n"
         "        services = { s = { config = { port = 9; }; }; t = { module = \"t.so\"; }; };\n"
+        "        watch = [ \"src\", \"lib/*.js\" ];\n"
         "};\n";
 
 static void test_dev_overlay_ignored(void **state _unused_) {
@@ -201,6 +202,7 @@ static void test_dev_overlay_ignored(void **state _unused_) {
         assert_int_equal(process(p, "worker")->scale, 4);
         assert_string_equal(service(p, "s")->config_json, "{\"port\":1338,\"host\":\"a\"}");
         assert_int_equal(service(p, "t")->kind, SERVICE_EXEC);
+        assert_null(p->watch);
 }
 
 static void test_dev_overlay_applied(void **state _unused_) {
@@ -220,6 +222,7 @@ static void test_dev_overlay_applied(void **state _unused_) {
         assert_null(service(p, "t")->argv);
         assert_string_equal(service(p, "t")->module, module);
         test_strv_equal(process(p, "web")->env, STRV("MODE=dev"), "web env");
+        test_strv_equal(p->watch, STRV("src", "lib/*.js"), "watch");
 }
 
 static void test_dev_explicit_auto(void **state _unused_) {
