@@ -12,6 +12,8 @@ packages=(
     # tests: the real-systemd sandbox and what the tests drive it with
     systemd dbus dbus-user-session util-linux procps python3 curl valgrind
 )
+# The examples and the demo are Node.js apps; a machine with its own node (nodesource, nvm) keeps it.
+command -v node >/dev/null || packages+=(nodejs)
 
 missing=()
 for p in "${packages[@]}"; do
