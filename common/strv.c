@@ -27,6 +27,9 @@ int strv_consume(char ***l, char *s) {
         size_t n = strv_length(*l);
         char **grown;
 
+        /* So that strv_consume(&l, strdup(x)) needs one check: a failed allocation is -ENOMEM here. */
+        if (!s)
+                return -ENOMEM;
         grown = realloc(*l, sizeof(char *) * (n + 2));
         if (!grown) {
                 free(s);

@@ -15,7 +15,8 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(char **, strv_free);
 
 size_t strv_length(char * const *l);
 
-/* Appends s to *l, taking ownership of s (freed on failure too). Returns 0 or -ENOMEM. */
+/* Appends s to *l, taking ownership of s (freed on failure too). Returns 0, or -ENOMEM also when s is
+ * NULL, so that the result of an allocation can be passed unchecked. */
 int strv_consume(char ***l, char *s);
 
 /* Appends a copy of s to *l. Returns 0 or -ENOMEM. */

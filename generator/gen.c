@@ -5,7 +5,8 @@
  *   every procfile in the search path becomes units in the first directory; one bad procfile is
  *   reported and skipped, the others are still generated, and the exit status says something failed;
  * - command line mode: PROCFILE is validated and installed and the manager reloaded (install.c),
- *   --remove undoes that, --dry-run prints the units, --output writes them to a directory.
+ *   --remove undoes that, --dry-run prints the units, --output writes them to a directory, --dev runs the
+ *   app in the foreground as transient units (dev.c).
  * This is the edge where errors are logged: the model and the renderer only return them. */
 
 #include <dirent.h>
@@ -14,9 +15,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "config.h"
+#include "dev-format.h"
+#include "dev.h"
 #include "gen.h"
 #include "install.h"
 #include "log.h"
@@ -38,10 +42,13 @@ static const char *arg_remove;
 static bool arg_dry_run;
 static bool arg_user;
 static bool arg_persistent;
+static bool arg_dev;
+static const char *arg_priority;
 
 static void help(void) {
         printf("usage: pandora-gen [--user] [--persistent] PROCFILE\n"
                "       pandora-gen [--user] --remove APP\n"
+               "       pandora-gen --dev [--user] [-p LEVEL] PROCFILE\n"
                "       pandora-gen --dry-run PROCFILE\n"
                "       pandora-gen --output DIR PROCFILE\n"
                "       pandora-gen --help | --version\n"
@@ -54,6 +61,8 @@ static void help(void) {
                "  --remove APP   stop APP's units, remove its installed procfile, reload\n"
                "  --dry-run      print every unit and link; write nothing\n"
                "  --output DIR   write the units to DIR\n"
+               "  --dev          run the app in the foreground as transient units, with its dev overlay\n"
+               "  -p LEVEL       with --dev: show journal entries up to LEVEL (emerg..debug or 0..7)\n"
                "  --help         show this help\n"
                "  --version      show the version\n");
 }
@@ -97,6 +106,15 @@ static const char *agent_path(void) {
         return getenv("PANDORA_AGENT_PATH") ?: PANDORA_AGENT_PATH;
 }
 
+static int run_dev(const char *path) {
+        /* Without -p, everything: check_argv() has refused a LEVEL that does not parse. */
+        DevOptions o = { .user = arg_user, .agent_path = agent_path(), .max_priority = LOG_DEBUG };
+
+        if (arg_priority)
+                o.max_priority = dev_priority_from_string(arg_priority);
+        return dev_run(path, &o);
+}
+
 static int run_cli(const char *path) {
         _cleanup_(unit_set_freep) UnitSet *set = NULL;
         RenderOptions o = { .agent_path = agent_path() };
@@ -105,6 +123,8 @@ static int run_cli(const char *path) {
 
         if (arg_remove)
                 return install_remove(arg_remove, &io);
+        if (arg_dev)
+                return run_dev(path);
         if (!arg_dry_run && !arg_output)
                 return install_procfile(path, &io);
         r = gen_load_and_render(path, NULL, &o, NULL, &set);
@@ -187,10 +207,19 @@ static int run_generator(const char *output_dir) {
 
 /* One mode, and the operands it takes. */
 static int check_argv(int argc) {
-        int modes = !!arg_remove + arg_dry_run + !!arg_output, operands = argc - optind;
+        int modes = !!arg_remove + arg_dry_run + !!arg_output + arg_dev, operands = argc - optind;
 
         if (modes > 1) {
-                log_error("--remove, --dry-run and --output exclude each other (see --help)");
+                log_error("--remove, --dry-run, --output and --dev exclude each other (see --help)");
+                return -EINVAL;
+        }
+        if (arg_dev && arg_persistent) {
+                log_error("--persistent does not go with --dev, which installs nothing (see --help)");
+                return -EINVAL;
+        }
+        if (arg_priority && (!arg_dev || dev_priority_from_string(arg_priority) < 0)) {
+                log_error(arg_dev ? "-p takes emerg, alert, crit, err, warning, notice, info, debug or 0..7"
+                                  : "-p only goes with --dev (see --help)");
                 return -EINVAL;
         }
         if ((arg_user || arg_persistent) && (arg_dry_run || arg_output)) {
@@ -211,23 +240,31 @@ static int check_argv(int argc) {
 static int parse_argv(int argc, char *argv[]) {
         static const struct option options[] = {
                 { "user", no_argument, NULL, 'u' },
-                { "persistent", no_argument, NULL, 'p' },
+                { "persistent", no_argument, NULL, 'P' },
                 { "remove", required_argument, NULL, 'r' },
                 { "dry-run", no_argument, NULL, 'n' },
                 { "output", required_argument, NULL, 'o' },
+                { "dev", no_argument, NULL, 'd' },
+                { "priority", required_argument, NULL, 'p' },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, 'V' },
                 {}
         };
         int c;
 
-        while ((c = getopt_long(argc, argv, "", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "p:", options, NULL)) >= 0)
                 switch (c) {
                 case 'u':
                         arg_user = true;
                         break;
-                case 'p':
+                case 'P':
                         arg_persistent = true;
+                        break;
+                case 'd':
+                        arg_dev = true;
+                        break;
+                case 'p':
+                        arg_priority = optarg;
                         break;
                 case 'r':
                         arg_remove = optarg;

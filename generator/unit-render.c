@@ -245,6 +245,8 @@ static void write_service(const Renderer *r, const Process *process, FILE *f) {
         /* LogExtraFields= unescapes its value: a '\\' in a unit name prefix must arrive as itself. */
         unit_write_assignment(f, "LogExtraFields", "PANDORA_APP", app);
         unit_write_assignment(f, "LogExtraFields", "PANDORA_PROCESS", process->name);
+        /* $RUNTIME_DIRECTORY: the agent's sockets for its children (statsd), gone with the instance. */
+        fputs("RuntimeDirectory=pandora-agent/%N\n", f);
         if (process->listen)
                 fprintf(f, "Sockets=%s-%s.socket\n", app, process->name);
         if (process->user) {
