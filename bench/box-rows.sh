@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# box-rows.sh: rows 2, 3 and 5, run inside the project's systemd sandbox by bench/run (as root, in
+# the box's private /tmp). Usage: box-rows.sh RUNS WRK_SECONDS NPM_DIR
+#   row 2: Pss per instance of pandora-agent (examples/hello at scale 1 and 4), of pm2, and of the
+#          bare node app in a plain unit (the physical limit: no supervisor at all)
+#   row 3: `systemctl start APP.target` until all 4 instances are active, against a bare unit and
+#          `pm2 start -i 4`
+#   row 5: wrk against examples/cluster's app.js at 2 instances: pandora's shared socket, pm2 cluster
+# Prints lib.sh's TSV lines on stdout.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+source "$here/lib.sh"
+runs=$1 wrk_seconds=$2 npm_dir=$3
+src=$(cd "$here/.." && pwd)
+work=/tmp/bench
+mkdir -p "$work"
+
+# wait_active UNIT...: polls until every UNIT is active (at most ~20 s).
+wait_active() {
+    local i
+    for ((i = 0; i < 20000; i++)); do
+        systemctl is-active --quiet "$@" && return 0
+        sleep 0.001
+    done
+    say "timed out waiting for $*"
+    return 1
+}
+
+# instances PREFIX N: prints PREFIX@1.service ... PREFIX@N.service.
+instances() {
+    local i
+    for ((i = 1; i <= $2; i++)); do printf '%s@%d.service ' "$1" "$i"; done
+}
+
+# hello_app NAME SCALE: installs examples/hello as app NAME at SCALE with pandora-gen.
+hello_app() {
+    mkdir -p "$work/$1"
+    cp "$src/examples/hello/app.js" "$work/$1/"
+    sed -e "s/^app = .*/app = \"$1\";/" -e "s/scale = 1;/scale = $2;/" \
+        "$src/examples/hello/procfile" >"$work/$1/procfile"
+    pandora-gen "$work/$1/procfile" >/dev/null
+}
+
+# bare_app SCALE: the same app as plain units, bare@N.service, wanted by bare.target.
+bare_app() {
+    cat >/run/systemd/system/bare@.service <<UNIT
+[Unit]
+PartOf=bare.target
+[Service]
+Type=simple
+Environment=ENV_VAR1=some-value
+WorkingDirectory=$work/hello
+ExecStart=/usr/bin/node ./app.js
+StandardOutput=journal
+UNIT
+    { echo "[Unit]"; echo "Wants=$(instances bare "$1")"; } >/run/systemd/system/bare.target
+    systemctl daemon-reload
+}
+
+# start_latency SUBJECT TARGET PREFIX N: row 3 for a target of N instances.
+start_latency() {
+    local i t0 units
+    units=$(instances "$3" "$4")
+    for ((i = 0; i < runs; i++)); do
+        systemctl stop "$2"
+        t0=$EPOCHREALTIME
+        systemctl start "$2"
+        # shellcheck disable=SC2086
+        wait_active $units
+        record 3 "$1" 4 ms "$(ms_since "$t0")"
+    done
+}
+
+# unit_memory SUBJECT TARGET PREFIX N WHICH: row 2, Pss per instance of each unit's main process
+# (WHICH=main) or of its child (WHICH=child, the app under pandora-agent), summed and divided by N.
+unit_memory() {
+    local i u pid sum units
+    units=$(instances "$3" "$4")
+    for ((i = 0; i < runs; i++)); do
+        systemctl restart "$2"
+        # shellcheck disable=SC2086
+        wait_active $units
+        sleep 1
+        sum=0
+        for u in $units; do
+            pid=$(systemctl show -P MainPID "$u")
+            [[ $5 == child ]] && pid=$(cat "/proc/$pid/task/$pid/children" | awk '{ print $1 }')
+            sum=$((sum + $(pss_kb "$pid")))
+        done
+        last_kb=$((sum / $4))
+        record 2 "$1" "$4" kB "$last_kb"
+    done
+}
+
+say "row 2/3: pandora and bare units"
+hello_app hello 1
+hello_app hello4 4
+bare_app 4
+unit_memory pandora-agent hello.target hello-processA 1 main
+unit_memory pandora-agent hello4.target hello4-processA 4 main
+unit_memory "node app.js (under pandora-agent)" hello4.target hello4-processA 4 child
+systemctl stop hello.target hello4.target
+unit_memory "bare unit: node app.js" bare.target bare 4 main
+bare_kb=$last_kb
+start_latency "bare unit (Type=simple)" bare.target bare 4
+systemctl stop bare.target
+start_latency pandora hello4.target hello4-processA 4
+systemctl stop hello4.target
+
+say "row 5: pandora cluster, 2 instances on one socket"
+mkdir -p "$work/web"
+cp "$src/examples/cluster/app.js" "$work/web/"
+cat >"$work/web/procfile" <<'PROCFILE'
+app = "web";
+processes = { worker = { entry = "./app.js"; scale = 2; listen = [ "8080" ]; }; };
+PROCFILE
+pandora-gen "$work/web/procfile" >/dev/null
+systemctl start web.target
+# shellcheck disable=SC2046
+wait_active $(instances web-worker 2)
+if ! command -v wrk >/dev/null; then
+    skip 5 pandora "wrk is not installed"
+else
+    for ((i = 0; i < runs; i++)); do
+        rps=$(wrk -t2 -c32 -d"${wrk_seconds}s" http://127.0.0.1:8080/ | awk '/^Requests\/sec:/ { print $2 }')
+        record 5 pandora 2 req/s "$rps"
+    done
+fi
+systemctl stop web.target
+
+if [[ -x $npm_dir/node_modules/.bin/pm2 ]]; then
+    BARE_PSS_KB=$bare_kb "$here/box-pm2.sh" "$runs" "$wrk_seconds" "$npm_dir"
+else
+    skip 2 pm2 "pm2 not installed in $npm_dir"
+fi

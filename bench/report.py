@@ -1,0 +1,81 @@
+#!/usr/bin/env python3
+"""Turns bench/ TSV lines (see lib.sh) into the results table: min/median/max per row, subject and
+size, the ratio to pandora, and the issue's target next to it. Never fails on a number.
+
+Usage: report.py DATA.tsv HEADER.md OUT.md [PLOT.dat]
+Prints the table, writes OUT.md (HEADER.md then the table), and PLOT.dat (size, median ms of
+pandora-gen, median ms of foreman or "?") for gnuplot.
+"""
+import statistics
+import sys
+from collections import OrderedDict
+
+ROWS = {
+    "1": ("Generator (`--output`)", "generator >= 50x faster than foreman export"),
+    "2": ("Supervisor Pss per instance", "agent <= 1.5 MB (1536 kB) per instance"),
+    "3": ("Start latency, 4 instances", "<= 50 ms"),
+    "4": ("Recovery after kill -9", "no failed request"),
+    "5": ("HTTP throughput, 2 instances", ">= 1.2x pm2 cluster"),
+    "6": ("Logging and metrics figures", "see their issues"),
+}
+# For each row, how a peer compares with pandora: "peer/pandora" (lower is better for pandora's
+# value, so >1 means pandora wins) or "pandora/peer" (higher is better).
+RATIO = {"1": ("pandora-gen", "peer/pandora"), "2": ("pandora-agent", "peer/pandora"),
+         "3": ("pandora", "peer/pandora"), "5": ("pandora", "pandora/peer")}
+
+
+def main():
+    data, header, out = sys.argv[1:4]
+    plot = sys.argv[4] if len(sys.argv) > 4 else None
+    samples = OrderedDict()
+    skips = []
+    for line in open(data):
+        f = line.rstrip("\n").split("\t")
+        if f[0] == "m" and len(f) == 6:
+            try:
+                samples.setdefault((f[1], f[2], f[3], f[4]), []).append(float(f[5]))
+            except ValueError:
+                skips.append((f[1], f[2], "a run printed no number: %r" % f[5]))
+        elif f[0] == "skip" and len(f) == 4:
+            skips.append((f[1], f[2], f[3]))
+    med = {k: statistics.median(v) for k, v in samples.items()}
+
+    lines = ["| row | subject | size | runs | min | median | max | unit | ratio | target |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for row in sorted(ROWS):
+        title, target = ROWS[row]
+        keys = [k for k in samples if k[0] == row]
+        for k in sorted(keys, key=lambda k: (int(k[2]) if k[2].isdigit() else 0, k[1])):
+            v = samples[k]
+            ratio = ""
+            if row in RATIO and k[1] != RATIO[row][0] and "node app.js" not in k[1]:
+                base = med.get((row, RATIO[row][0], k[2], k[3]))
+                if base:
+                    r = med[k] / base if RATIO[row][1] == "peer/pandora" else base / med[k]
+                    ratio = "%.2fx (%s)" % (r, RATIO[row][1])
+            lines.append("| %s %s | %s | %s | %d | %s | %s | %s | %s | %s | %s |" % (
+                row, title, k[1], k[2], len(v), fmt(min(v)), fmt(med[k]), fmt(max(v)), k[3],
+                ratio, target))
+        for s in skips:
+            if s[0] == row:
+                lines.append("| %s %s | %s | | 0 | | | | | not measured: %s | %s |" % (
+                    row, title, s[1], s[2], target))
+        if not keys and not any(s[0] == row for s in skips):
+            lines.append("| %s %s | | | 0 | | | | | not measured | %s |" % (row, title, target))
+    table = "\n".join(lines) + "\n"
+    print(table, end="")
+    with open(out, "w") as f:
+        f.write(open(header).read() + "\n" + table)
+    if plot:
+        with open(plot, "w") as f:
+            for size in sorted({int(k[2]) for k in samples if k[0] == "1"}):
+                fo = med.get(("1", "foreman", str(size), "ms"))
+                f.write("%d %s %s\n" % (size, med.get(("1", "pandora-gen", str(size), "ms"), "?"),
+                                        "?" if fo is None else fo))
+
+
+def fmt(x):
+    return "%.1f" % x if x < 1000 else "%.0f" % x
+
+
+main()
