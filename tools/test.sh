@@ -4,7 +4,8 @@
 #   1. the unit suite (cmocka),
 #   2. the integration suite (a real systemd booted as PID 1 of fresh namespaces; needs root),
 #   3. the unit suite under valgrind,
-#   4. the unit suite built with ASan and UBSan.
+#   4. the benchmarks at their smoke sizes (they must run; their numbers never fail),
+#   5. the unit suite built with ASan and UBSan.
 # Ends with one line "N passed, N failed" and a non-zero exit status on any failure.
 set -euo pipefail
 
@@ -70,6 +71,19 @@ else
     failures+=("integration (not root)")
 fi
 stage "unit under valgrind" "$build_root/default" --suite unit --setup valgrind
+
+# The benchmarks are not tests (no number fails CI), but their tiny sizes run here so the suite keeps
+# working.
+echo "=== bench/run --smoke"
+if [ "$(id -u)" -eq 0 ] && PANDORA_BUILD_DIR="$build_root/default" "$source_dir/bench/run" --smoke \
+        >"$build_root/bench-smoke.log" 2>&1; then
+    passed=$((passed + 1))
+else
+    echo "bench/run --smoke failed; see $build_root/bench-smoke.log" >&2
+    tail -n 20 "$build_root/bench-smoke.log" >&2 || true
+    failed=$((failed + 1))
+    failures+=("bench smoke")
+fi
 
 meson setup "$build_root/sanitize" --werror -Db_sanitize=address,undefined -Db_lundef=false \
     -Dman=disabled
