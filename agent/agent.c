@@ -41,6 +41,7 @@ static void context_done(Context *c) {
         free(c->listen_fds);
         strv_free(c->listen_fd_names);
         free(c->listen_fd_names_joined);
+        log_set_counters(NULL);
         log_reset_identity();
 }
 
@@ -242,6 +243,7 @@ int agent_run(const AgentOptions *o) {
         int r;
 
         log_set_identity(getenv("PANDORA_APP"), o->process, o->instance);
+        log_set_counters(&c.log_counters);
         r = context_load(&c);
         if (r < 0)
                 return fail_early(AGENT_EXIT_CONFIG, r);

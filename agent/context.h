@@ -11,6 +11,7 @@
 
 #include "agent.h"
 #include "lifecycle.h"
+#include "log.h"
 #include "notify.h"
 #include "procfile.h"
 
@@ -32,6 +33,8 @@ typedef struct Context {
         bool watchdog_lapsed;           /* a child missed its own: stop pinging systemd */
         sd_event_source *deadline_timer;
         sd_event_source *watchdog_timer;
+
+        LogCounters log_counters;       /* every entry log.c wrote while the Context ran, for the metrics */
 } Context;
 
 /* agent-tasks.c: adds a task for every service of the process, in start order, and one for its entry.

@@ -4,7 +4,9 @@
  * has exec'd, a "notify" child once it sends READY=1. Stopping is SIGTERM to the child alone, as
  * KillMode=mixed does for the agent; at the stop deadline SIGKILL goes to its whole process group, so
  * that nothing it started outlives it. sd-event watches the child (through a pidfd where the kernel
- * has them), reaps it, and signals it without the risk of a reused pid. */
+ * has them), reaps it, and signals it without the risk of a reused pid. The child's stdout and stderr
+ * are pipes to the agent (log-capture.c), read to the end before its exit is reported, so that a
+ * child's last words come before the agent's message about its exit. */
 
 #include <signal.h>
 #include <stdio.h>
@@ -31,13 +33,37 @@ static int on_child_exit(sd_event_source *source _unused_, const siginfo_t *si, 
         s->pid = 0;
         s->exit_code = si->si_code;
         s->exit_status = si->si_status;
+        log_capture_drain(s->capture);
         lifecycle_task_stopped(s->task, exit_is_clean(s) ? 0 : -ECHILD);
+        return 0;
+}
+
+/* Spawns the child with its output going to a new capture. */
+static int exec_spawn(ExecService *s, pid_t *ret_pid) {
+        SpawnOptions o = { .n_listen_fds = s->n_listen_fds, .stdout_fd = -1, .stderr_fd = -1 };
+        LogCapture *capture;
+        pid_t pid;
+        int r;
+
+        r = log_capture_new(s->event, s->name, &capture);
+        if (r < 0)
+                return r;
+        o.stdout_fd = capture->child_fds[0];
+        o.stderr_fd = capture->child_fds[1];
+        r = spawn(s->path, s->argv, s->env, &o, &pid);
+        if (r < 0) {
+                log_capture_free(capture);
+                return r;
+        }
+        log_capture_started(capture, pid);
+        log_capture_free(s->capture);
+        s->capture = capture;
+        *ret_pid = pid;
         return 0;
 }
 
 static int exec_start(Task *t) {
         ExecService *s = t->userdata;
-        SpawnOptions o = { .n_listen_fds = s->n_listen_fds, .stdout_fd = -1, .stderr_fd = -1 };
         pid_t pid;
         int r;
 
@@ -45,7 +71,7 @@ static int exec_start(Task *t) {
         r = find_executable(s->argv[0], strv_env_get(s->env, "PATH"), &s->path);
         if (r < 0)
                 return r;
-        r = spawn(s->path, s->argv, s->env, &o, &pid);
+        r = exec_spawn(s, &pid);
         if (r < 0)
                 return r;
         r = sd_event_add_child(s->event, &s->child, pid, WEXITED, on_child_exit, s);
@@ -88,6 +114,7 @@ static void exec_destroy(void *userdata) {
         if (s->pid > 0)
                 (void) kill(-s->pid, SIGKILL);
         sd_event_source_disable_unref(s->child);
+        log_capture_free(s->capture);
         free(s->name);
         strv_free(s->argv);
         strv_free(s->env);
@@ -163,6 +190,19 @@ bool exec_service_handle_notify(ExecService *s, const NotifyMessage *m, uint64_t
         if (m->ready && s->notify)
                 lifecycle_task_started(s->task, 0);
         return changed;
+}
+
+const char *exec_service_exit_code_to_string(const ExecService *s) {
+        switch (s->exit_code) {
+        case CLD_EXITED:
+                return "exited";
+        case CLD_KILLED:
+                return "killed";
+        case CLD_DUMPED:
+                return "dumped";
+        default:
+                return NULL;
+        }
 }
 
 char *exec_service_describe_exit(const ExecService *s) {

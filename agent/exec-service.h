@@ -10,6 +10,7 @@
 
 #include "child-env.h"
 #include "lifecycle.h"
+#include "log-capture.h"
 #include "notify.h"
 
 typedef struct ExecService {
@@ -24,6 +25,7 @@ typedef struct ExecService {
 
         pid_t pid;                      /* 0: not running */
         sd_event_source *child;
+        LogCapture *capture;            /* its stdout and stderr, from its start on */
         bool stopping;                  /* SIGTERM sent */
         int exit_code;                  /* siginfo's si_code once it exited (CLD_*); 0: it did not */
         int exit_status;                /* exit status or signal */
@@ -48,6 +50,10 @@ bool exec_service_owns_sender(const ExecService *s, pid_t sender);
 /* Applies a notification from the child: READY=1 completes a "notify" start; STATUS= and WATCHDOG=1
  * are recorded (now: CLOCK_MONOTONIC). Returns true when its STATUS changed. */
 bool exec_service_handle_notify(ExecService *s, const NotifyMessage *m, uint64_t now);
+
+/* How the child ended, as systemd's EXIT_CODE= says it: "exited", "killed", "dumped"; NULL while it did
+ * not. */
+const char *exec_service_exit_code_to_string(const ExecService *s) _pure_;
 
 /* How the child ended, for a log line: "exited with status 3", "killed by signal KILL"; "still
  * running" if it did not. Returns a new string, or NULL when out of memory. */

@@ -132,6 +132,7 @@ static bool step_start(Lifecycle *l) {
         if (t->state != TASK_INACTIVE)
                 return false;   /* starting: wait for its report */
         t->state = TASK_STARTING;
+        t->since = now(l);
         emit(l, LIFECYCLE_TASK_STARTING, t);
         r = t->ops->start(t);
         if (t->state != TASK_STARTING)
@@ -165,6 +166,7 @@ static bool step_stop(Lifecycle *l) {
         if (t->state == TASK_STOPPING)
                 return false;   /* one at a time: wait for it */
         t->state = TASK_STOPPING;
+        t->since = now(l);
         t->stop_deadline = t->stop_timeout_usec > 0 ? now(l) + t->stop_timeout_usec
                                                     : l->stop_begin + l->stop_window_usec;
         emit(l, LIFECYCLE_TASK_STOPPING, t);
@@ -196,6 +198,7 @@ void lifecycle_start(Lifecycle *l) {
         if (l->phase != LIFECYCLE_PHASE_INIT)
                 return;
         l->phase = LIFECYCLE_PHASE_STARTING;
+        l->start_begin = now(l);
         l->next = 0;
         advance(l);
 }

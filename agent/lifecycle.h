@@ -54,6 +54,7 @@ struct Task {
         TaskState state;
         int error;                      /* why it failed: negative errno, 0 if it did not */
         uint64_t stop_deadline;         /* TASK_STOPPING: when kill() is called; UINT64_MAX: never */
+        uint64_t since;                 /* when it last began to start or to stop, for durations */
 };
 
 typedef enum LifecyclePhase {
@@ -91,6 +92,7 @@ struct Lifecycle {
         size_t next;                    /* LIFECYCLE_PHASE_STARTING: the task to start or being started */
         bool failed;
         uint64_t stop_window_usec;      /* how long stopping may take in all */
+        uint64_t start_begin;
         uint64_t stop_begin;
 
         LifecycleClock clock;

@@ -80,10 +80,10 @@ static int add_logging(TransientUnit *u, const Procfile *p, const Process *proce
         if (r >= 0)
                 r = transient_unit_add_strv(u, "LogExtraFields", PROPERTY_BYTE_ARRAYS,
                                             (char *[]) { app, name, NULL });
-        /* 0 turns journald's limit off, as production's LogRateLimitIntervalSec=0. */
+        /* Off as in production: 1us, since systemd 252 does not pass 0 on to journald. */
         if (r >= 0)
                 r = transient_unit_add_u64(u, "LogRateLimitIntervalUSec",
-                                           p->log_rate_interval_s * USEC_PER_SEC);
+                                           p->log_rate_interval_s > 0 ? p->log_rate_interval_s * USEC_PER_SEC : 1);
         if (r >= 0 && p->log_rate_interval_s > 0)
                 r = transient_unit_add_u32(u, "LogRateLimitBurst", (uint32_t) p->log_rate_burst);
         return r;

@@ -236,9 +236,11 @@ static void write_service(const Renderer *r, const Process *process, FILE *f) {
         if (process->watchdog_ms > 0)
                 fprintf(f, "WatchdogSec=%" PRIu64 "ms\n", process->watchdog_ms);
         fprintf(f, "SyslogIdentifier=%s-%s\n", app, process->name);
-        /* Off unless the procfile asks: journald's default limit would drop a burst of an app's lines. */
+        /* Off unless the procfile asks: journald's default limit would drop a burst of an app's lines.
+         * "0" would say so, but systemd 252 does not pass 0 on to journald, which then applies its own
+         * default; a window of 1us lets any burst through. */
         if (r->procfile->log_rate_interval_s == 0)
-                fputs("LogRateLimitIntervalSec=0\n", f);
+                fputs("LogRateLimitIntervalSec=1us\n", f);
         else
                 fprintf(f, "LogRateLimitIntervalSec=%" PRIu64 "s\nLogRateLimitBurst=%" PRIu64 "\n",
                         r->procfile->log_rate_interval_s, r->procfile->log_rate_burst);

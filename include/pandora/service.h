@@ -103,7 +103,8 @@ void pandora_service_failed(PandoraService *s, int error);
 
 /* Logs a message to the journal with the instance's fields, PANDORA_SERVICE and CODE_FILE,
  * CODE_LINE, CODE_FUNC. priority is a syslog level (LOG_INFO, ...). fields, when not NULL, is a
- * NULL-terminated array of more "FIELD=value" entries. Returns 0 or a negative errno. Use the macros. */
+ * NULL-terminated array of more "FIELD=value" entries; one whose name is not 1-64 of [A-Z0-9_] starting
+ * with a letter is left out. Returns 0 or a negative errno. Use the macros. */
 int pandora_log_internal(PandoraService *s, int priority, const char *file, int line, const char *func,
                          const char * const *fields, const char *format, ...)
         __attribute__((format(printf, 7, 8)));

@@ -65,8 +65,9 @@ EOF2
 tap_ok "systemctl start hello.target" sandbox_run systemctl start hello.target
 tap_is "$(sandbox_run curl -s http://127.0.0.1:1338/)" "Hello pandora" "the module answers"
 sandbox_run systemctl stop hello.target
+# The agent's lifecycle entries name the service too, under the process's SYSLOG_IDENTIFIER.
 tap_ok "its request is in the journal under PANDORA_SERVICE=httpServer, and it stopped cleanly" \
-    test "$(agent_journal hello-background@1.service PANDORA_SERVICE=httpServer)" == "$(printf '%s\n' \
+    test "$(agent_journal hello-background@1.service PANDORA_SERVICE=httpServer SYSLOG_IDENTIFIER=httpServer)" == "$(printf '%s\n' \
         'Listening on the configured port' 'GET / HTTP/1.1')" -a \
         "$(agent_prop hello-background@1.service ExecMainStatus)" == 0
 tap_done

@@ -136,7 +136,7 @@ static void test_log_rate_off(void **state _unused_) {
 
         assert_int_equal(dev_plan_build(p, &(DevPlanOptions) { .agent_path = "/a" }, &plan), 0);
         assert_int_equal(plan->n_instances, 1);
-        assert_number_property(plan->instances[0].service, "LogRateLimitIntervalUSec", PROPERTY_U64, 0);
+        assert_number_property(plan->instances[0].service, "LogRateLimitIntervalUSec", PROPERTY_U64, 1);
         assert_null(transient_unit_find(plan->instances[0].service, "LogRateLimitBurst"));
 }
 
