@@ -223,6 +223,7 @@ void context_on_lifecycle_event(Lifecycle *l _unused_, LifecycleEvent event, Tas
                 report_instance(c, event, t);
         else
                 report_task(c, event, t);
+        context_metrics_on_event(c, event, t);
         context_arm_deadline(c);
 }
 

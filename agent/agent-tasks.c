@@ -24,6 +24,7 @@ static int add_exec(Context *c, const char *name, char * const *argv, const char
                 .watchdog_usec = c->watchdog_usec,
                 .service = name,
                 .config_json = config_json,
+                .metrics_socket = context_open_statsd(c, c->lifecycle.n_tasks, name),
         };
         ExecService *s;
         Task *t;

@@ -32,6 +32,7 @@ uint64_t context_now(void *userdata) {
 }
 
 static void context_done(Context *c) {
+        context_metrics_done(c);
         lifecycle_done(&c->lifecycle);
         notify_server_done(&c->notify);
         c->deadline_timer = sd_event_source_disable_unref(c->deadline_timer);
@@ -248,11 +249,14 @@ int agent_run(const AgentOptions *o) {
         if (r < 0)
                 return fail_early(AGENT_EXIT_CONFIG, r);
         r = context_setup(&c);
+        if (r >= 0)
+                r = context_setup_metrics(&c);
         if (r < 0)
                 return fail_early(AGENT_EXIT_FAILURE, r);
         r = context_add_tasks(&c);
         if (r < 0)
                 return fail_early(r == -ENOMEM ? AGENT_EXIT_FAILURE : AGENT_EXIT_CONFIG, r);
+        context_connect_bus(&c);
         lifecycle_start(&c.lifecycle);
         r = sd_event_loop(c.event);
         if (r < 0) {

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
-/* The instance on D-Bus (docs/metrics.md, man/pandora-agent-bus.inc.md):
+/* The instance on D-Bus (docs/metrics.md, pandora-agent(8)):
  *
  *   /io/pandora/Agent            io.pandora.Agent1     identity, state, services; Metrics(), Refresh()
  *   /io/pandora/Metrics          io.pandora.Metrics1   one property per built-in indicator; List()

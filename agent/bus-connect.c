@@ -122,14 +122,15 @@ BusAgent *bus_agent_free(BusAgent *b) {
 int bus_query_restarts(sd_bus *bus, const char *unit, uint64_t *ret) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_free_ char *path = NULL;
-        uint64_t n;
+        uint32_t n;
         int r;
 
         r = sd_bus_path_encode("/org/freedesktop/systemd1/unit", unit, &path);
         if (r < 0)
                 return r;
+        /* NRestarts is a 'u' (systemd 235 and later), not a 't'. */
         r = sd_bus_get_property_trivial(bus, "org.freedesktop.systemd1", path,
-                                        "org.freedesktop.systemd1.Service", "NRestarts", &error, 't', &n);
+                                        "org.freedesktop.systemd1.Service", "NRestarts", &error, 'u', &n);
         if (r < 0 && sd_bus_error_has_name(&error, SD_BUS_ERROR_UNKNOWN_OBJECT))
                 return -ENOENT;
         if (r < 0)

@@ -17,7 +17,7 @@
 
 static const char * const rewritten[] = {
         "NOTIFY_SOCKET", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", "WATCHDOG_USEC", "WATCHDOG_PID",
-        "PANDORA_SERVICE", "PANDORA_SERVICE_CONFIG",
+        "PANDORA_SERVICE", "PANDORA_SERVICE_CONFIG", "PANDORA_METRICS_SOCKET",
 };
 
 static bool is_rewritten(const char *entry) {
@@ -66,6 +66,8 @@ static int add_rewritten(char ***env, const ChildEnvOptions *o) {
                 r = strv_env_set(env, "PANDORA_SERVICE", o->service);
         if (r >= 0 && o->config_json)
                 r = strv_env_set(env, "PANDORA_SERVICE_CONFIG", o->config_json);
+        if (r >= 0 && o->metrics_socket)
+                r = strv_env_set(env, "PANDORA_METRICS_SOCKET", o->metrics_socket);
         return r;
 }
 

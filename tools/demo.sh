@@ -69,9 +69,13 @@ for line in sys.stdin:
             python3 -c '
 import json, sys
 data = json.load(sys.stdin)["data"][0]
-for name in sorted(data)[:12]:
-    print("  %-32s %s" % (name, data[name]["data"]))
+for name in ["UptimeUSec", "Restarts", "ServicesRunning", "MemoryRSSBytes", "OpenFDs", "CgroupTasks",
+             "LogEntriesInfo", "LoopIterations", "HostLoad1"]:
+    if name in data:
+        print("  %-32s %s" % (name, data[name]["data"]))
 print("  ... %d indicators in all" % len(data))'
+        echo "the cache service's own counters (statsd lines from examples/full/cache.py):"
+        run busctl get-property io.pandora.full.background.i1 /io/pandora/service/cache io.pandora.Service1 Counters
     else
         echo "(the agents publish no bus names yet)"
     fi

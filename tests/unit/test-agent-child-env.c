@@ -25,17 +25,20 @@ static void test_env(void **state _unused_) {
         /* What a unit with Sockets= and WatchdogSec= gives the agent: LISTEN_PID names the agent. */
         char * const base[] = { "PATH=/bin", "LISTEN_FDS=2", "LISTEN_PID=1", "LISTEN_FDNAMES=web:web",
                                 "NOTIFY_SOCKET=/run/systemd/notify", "WATCHDOG_USEC=1", "WATCHDOG_PID=1",
-                                "PANDORA_SERVICE=stale", "PANDORA_APP=shop", NULL };
+                                "PANDORA_SERVICE=stale", "PANDORA_APP=shop", "PANDORA_METRICS_SOCKET=/stale",
+                                NULL };
         ChildEnvOptions all = {
                 .notify_socket = "@abc", .n_listen_fds = 2, .listen_fd_names = "web:web",
                 .watchdog_usec = 3000000, .service = "cache", .config_json = "{\"a\":1}",
+                .metrics_socket = "/run/pandora-agent/shop-web@1/metrics-cache.sock",
         };
         ChildEnvOptions entry = { .notify_socket = "@abc" };
 
         test_env_one(base, &all, STRV("PATH=/bin", "PANDORA_APP=shop", "NOTIFY_SOCKET=@abc", "LISTEN_FDS=2",
                                       "LISTEN_PID=4242", "LISTEN_FDNAMES=web:web", "WATCHDOG_USEC=3000000",
                                       "WATCHDOG_PID=4242", "PANDORA_SERVICE=cache",
-                                      "PANDORA_SERVICE_CONFIG={\"a\":1}"));
+                                      "PANDORA_SERVICE_CONFIG={\"a\":1}",
+                                      "PANDORA_METRICS_SOCKET=/run/pandora-agent/shop-web@1/metrics-cache.sock"));
         /* The entry: no sockets, no watchdog, no service; nothing stale survives. */
         test_env_one(base, &entry, STRV("PATH=/bin", "PANDORA_APP=shop", "NOTIFY_SOCKET=@abc"));
         test_env_one(NULL, &(ChildEnvOptions) {}, (const char * const[]) { NULL });
