@@ -3,6 +3,7 @@
 /* String helpers: edit distance for hints, JSON string quoting, round-trip double formatting. */
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,6 +90,17 @@ void format_double(char out[static 32], double d) {
 
                 snprintf(out, 32, "%.*f", decimals > 0 ? decimals : 0, d);
         }
+}
+
+char *strprintf(const char *format, ...) {
+        va_list ap;
+        char *s;
+        int k;
+
+        va_start(ap, format);
+        k = vasprintf(&s, format, ap);
+        va_end(ap);
+        return k < 0 ? NULL : s;
 }
 
 bool string_has_control(const char *s) {

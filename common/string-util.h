@@ -21,6 +21,9 @@ int json_append_string(FILE *buf, const char *s);
 /* Formats d as the shortest decimal text that reads back as the same double. */
 void format_double(char out[static 32], double d);
 
+/* Returns a new string formatted as printf() would, or NULL when out of memory. */
+char *strprintf(const char *format, ...) _printf_(1, 2);
+
 /* Whether s holds a control character (below 0x20, or DEL): what must not reach a unit unescaped. */
 bool string_has_control(const char *s) _pure_;
 

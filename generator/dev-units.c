@@ -11,31 +11,20 @@
 #include <string.h>
 
 #include "dev-units.h"
+#include "string-util.h"
 #include "strv.h"
 
 #define USEC_PER_MSEC 1000ULL
 #define USEC_PER_SEC 1000000ULL
 
-static char *format(const char *f, ...) _printf_(1, 2);
-static char *format(const char *f, ...) {
-        va_list ap;
-        char *s;
-        int k;
-
-        va_start(ap, f);
-        k = vasprintf(&s, f, ap);
-        va_end(ap);
-        return k < 0 ? NULL : s;
-}
-
-/* strv_consume() that treats a NULL string (a failed format()) as out of memory. */
+/* strv_consume() that treats a NULL string (a failed strprintf()) as out of memory. */
 static int consume(char ***l, char *s) {
         return s ? strv_consume(l, s) : -ENOMEM;
 }
 
 static int add_exec(TransientUnit *u, const Procfile *p, const Process *process, unsigned i,
                     const char *agent) {
-        _cleanup_free_ char *instance = format("%u", i);
+        _cleanup_free_ char *instance = strprintf("%u", i);
         char *argv[] = { (char *) agent, (char *) "--procfile", p->path, (char *) "--process", process->name,
                          (char *) "--instance", instance, (char *) "--dev", NULL };
 
@@ -69,9 +58,9 @@ static int add_environment(TransientUnit *u, const Procfile *p, const Process *p
 }
 
 static int add_logging(TransientUnit *u, const Procfile *p, const Process *process) {
-        _cleanup_free_ char *identifier = format("%s-%s", p->app, process->name);
-        _cleanup_free_ char *app = format("PANDORA_APP=%s", p->app);
-        _cleanup_free_ char *name = format("PANDORA_PROCESS=%s", process->name);
+        _cleanup_free_ char *identifier = strprintf("%s-%s", p->app, process->name);
+        _cleanup_free_ char *app = strprintf("PANDORA_APP=%s", p->app);
+        _cleanup_free_ char *name = strprintf("PANDORA_PROCESS=%s", process->name);
         int r;
 
         if (!identifier || !app || !name)
@@ -124,10 +113,10 @@ static int add_order(TransientUnit *u, const Procfile *p, const Process *process
                 if (!earlier->starts || earlier->order >= process->order)
                         continue;
                 for (unsigned n = 1; r >= 0 && n <= earlier->scale; n++)
-                        r = consume(&after, format("%s-%s@%u.service", p->app, earlier->name, n));
+                        r = consume(&after, strprintf("%s-%s@%u.service", p->app, earlier->name, n));
         }
         if (r >= 0 && process->listen)
-                r = consume(&after, format("%s-%s@%u.socket", p->app, process->name, i));
+                r = consume(&after, strprintf("%s-%s@%u.socket", p->app, process->name, i));
         if (r < 0 || !after)
                 return r;
         return transient_unit_add_strv(u, "After", PROPERTY_STRV, after);
@@ -136,7 +125,7 @@ static int add_order(TransientUnit *u, const Procfile *p, const Process *process
 /* Production's RuntimeDirectory=pandora-agent/%N, with %N spelled out: systemd does not expand specifiers
  * in values that come over the bus. */
 static int add_runtime_directory(TransientUnit *u, const char *unit_name) {
-        _cleanup_free_ char *dir = format("pandora-agent/%.*s", (int) (strrchr(unit_name, '.') - unit_name),
+        _cleanup_free_ char *dir = strprintf("pandora-agent/%.*s", (int) (strrchr(unit_name, '.') - unit_name),
                                           unit_name);
 
         if (!dir)
@@ -156,8 +145,8 @@ static int add_identity(TransientUnit *u, const Process *process) {
 
 static int build_service(const Procfile *p, const Process *process, unsigned i, const DevPlanOptions *o,
                          TransientUnit **ret) {
-        _cleanup_free_ char *name = format("%s-%s@%u.service", p->app, process->name, i);
-        _cleanup_free_ char *description = format("pandora %s %s instance %u (dev)", p->app, process->name,
+        _cleanup_free_ char *name = strprintf("%s-%s@%u.service", p->app, process->name, i);
+        _cleanup_free_ char *description = strprintf("pandora %s %s instance %u (dev)", p->app, process->name,
                                                   i);
         _cleanup_(transient_unit_freep) TransientUnit *u = NULL;
         int r;
@@ -191,8 +180,8 @@ static int build_service(const Procfile *p, const Process *process, unsigned i, 
 }
 
 static int build_socket(const Procfile *p, const Process *process, unsigned i, TransientUnit **ret) {
-        _cleanup_free_ char *name = format("%s-%s@%u.socket", p->app, process->name, i);
-        _cleanup_free_ char *description = format("pandora %s %s socket, instance %u (dev)", p->app,
+        _cleanup_free_ char *name = strprintf("%s-%s@%u.socket", p->app, process->name, i);
+        _cleanup_free_ char *description = strprintf("pandora %s %s socket, instance %u (dev)", p->app,
                                                   process->name, i);
         _cleanup_(transient_unit_freep) TransientUnit *u = NULL;
         _cleanup_strv_free_ char **listen = NULL;

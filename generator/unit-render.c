@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "string-util.h"
 #include "strv.h"
 #include "unit-escape.h"
 #include "unit-render.h"
@@ -99,18 +100,6 @@ static int set_add_link(UnitSet *s, char *path, char *target) {
         grown[s->n_links++] = (UnitLink) { .path = path, .target = target };
         s->links = grown;
         return 0;
-}
-
-static char *format(const char *f, ...) _printf_(1, 2);
-static char *format(const char *f, ...) {
-        va_list ap;
-        char *s;
-        int k;
-
-        va_start(ap, f);
-        k = vasprintf(&s, f, ap);
-        va_end(ap);
-        return k < 0 ? NULL : s;
 }
 
 /* Runs write(r, process, f) into a memory stream and adds the result as unit `name` (owned). */
@@ -215,7 +204,7 @@ static void write_service(const Renderer *r, const Process *process, FILE *f) {
         const char *app = r->procfile->app;
         _cleanup_free_ char *what = NULL;
 
-        what = format("%s instance %%i", process->name);
+        what = strprintf("%s instance %%i", process->name);
         if (what)
                 write_unit_head(r, f, what);
         fprintf(f, "PartOf=%s.target\n", app);
@@ -282,17 +271,17 @@ static int render_process(Renderer *r, const Process *process) {
         const char *app = r->procfile->app, *name = process->name;
         int k;
 
-        k = render_into(r, process, format("%s-%s@.service", app, name), write_service);
+        k = render_into(r, process, strprintf("%s-%s@.service", app, name), write_service);
         if (k < 0)
                 return k;
         if (process->listen) {
-                k = render_into(r, process, format("%s-%s.socket", app, name), write_socket);
+                k = render_into(r, process, strprintf("%s-%s.socket", app, name), write_socket);
                 if (k < 0)
                         return k;
         }
         for (unsigned n = 1; n <= process->scale; n++) {
-                k = set_add_link(r->set, format("%s.target.wants/%s-%s@%u.service", app, app, name, n),
-                                 format("../%s-%s@.service", app, name));
+                k = set_add_link(r->set, strprintf("%s.target.wants/%s-%s@%u.service", app, app, name, n),
+                                 strprintf("../%s-%s@.service", app, name));
                 if (k < 0)
                         return k;
         }
@@ -314,7 +303,7 @@ int unit_render(const Procfile *p, const RenderOptions *o, UnitSet **ret) {
 
         if (!set)
                 return -ENOMEM;
-        k = render_into(&r, NULL, format("%s.target", p->app), write_target);
+        k = render_into(&r, NULL, strprintf("%s.target", p->app), write_target);
         if (k < 0)
                 return k;
         for (size_t i = 0; i < p->n_processes; i++) {
@@ -325,8 +314,8 @@ int unit_render(const Procfile *p, const RenderOptions *o, UnitSet **ret) {
                         return k;
         }
         if (o->autostart_target && p->autostart) {
-                k = set_add_link(set, format("%s.wants/%s.target", o->autostart_target, p->app),
-                                 format("../%s.target", p->app));
+                k = set_add_link(set, strprintf("%s.wants/%s.target", o->autostart_target, p->app),
+                                 strprintf("../%s.target", p->app));
                 if (k < 0)
                         return k;
         }
