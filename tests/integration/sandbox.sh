@@ -161,6 +161,17 @@ _sandbox_owns() {
     [[ ${line#0::} == "$_sandbox_cgroup_rel"/* ]]
 }
 
+# sandbox_wait SECONDS CMD...: runs CMD (quietly) every 50 ms until it succeeds; returns non-zero if
+# SECONDS pass first. The one way the tests wait for the box to reach a state.
+sandbox_wait() {
+    local deadline=$((SECONDS + $1))
+    shift
+    until "$@" >/dev/null 2>&1; do
+        ((SECONDS < deadline)) || return 1
+        sleep 0.05
+    done
+}
+
 # _sandbox_wait_exited PID: waits, for at most about 5 s, until PID has exited; a zombie
 # counts, since only its parent (this shell, in `wait`) can reap it.
 _sandbox_wait_exited() {

@@ -42,8 +42,8 @@ EOF2
     node_pid=$(agent_children cluster-worker@2.service)
     sandbox_run kill -KILL "$node_pid"
     tap_ok "worker 2 is restarted after kill -9 of its node" \
-        agent_wait 10 agent_prop_is cluster-worker@2.service NRestarts 1
-    agent_wait 10 agent_prop_is cluster-worker@2.service ActiveState active || true
+        sandbox_wait 10 agent_prop_is cluster-worker@2.service NRestarts 1
+    sandbox_wait 10 agent_prop_is cluster-worker@2.service ActiveState active || true
     tap_ok "and serves again" grep -qw 2 <<<"$(workers_seen 8080 300 2)"
 else
     for name in "install cluster.procfile" "systemctl start cluster.target" "every instance answers" \

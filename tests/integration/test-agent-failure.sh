@@ -25,7 +25,7 @@ services = {
 };
 EOF2
 sandbox_run systemctl start --no-block flaky.target
-tap_ok "systemd restarts the instance: NRestarts reaches 2" agent_wait 15 agent_prop_at_least flaky-web@1.service NRestarts 2
+tap_ok "systemd restarts the instance: NRestarts reaches 2" sandbox_wait 15 agent_prop_at_least flaky-web@1.service NRestarts 2
 journal=$(agent_journal flaky-web@1.service)
 tap_ok "the journal says why 'bad' failed" grep -qxF \
     "Service 'bad' failed to start: can't execute '/nonexistent/bin/server': No such file or directory" <<<"$journal"
@@ -45,8 +45,8 @@ sandbox_run systemctl start phoenix.target
 svc_pid=$(sandbox_run pgrep -f -x '/bin/sleep 1001')
 sandbox_run kill -KILL "$svc_pid"
 tap_ok "after kill -9 of its child the instance is restarted (NRestarts=1)" \
-    agent_wait 10 agent_prop_is phoenix-web@1.service NRestarts 1
-tap_ok "and runs again" agent_wait 10 agent_prop_is phoenix-web@1.service ActiveState active
+    sandbox_wait 10 agent_prop_is phoenix-web@1.service NRestarts 1
+tap_ok "and runs again" sandbox_wait 10 agent_prop_is phoenix-web@1.service ActiveState active
 tap_ok "the journal names the signal" grep -qxF "Service 'svc' stopped on its own: killed by signal KILL" \
     <<<"$(agent_journal phoenix-web@1.service)"
 
@@ -60,7 +60,7 @@ services = {
 };
 EOF2
 sandbox_run systemctl start badabi.target || true
-agent_wait 10 agent_prop_is badabi-background@1.service ActiveState failed || true
+sandbox_wait 10 agent_prop_is badabi-background@1.service ActiveState failed || true
 journal=$(agent_journal badabi-background@1.service)
 tap_ok "the journal says the module was built for ABI 99" grep -qF \
     "services.old.module: '$MESON_BUILD_ROOT/tests/unit/test-agent-module-abi99.so' was built for service ABI 99, this agent implements ABI 1" \
@@ -77,7 +77,7 @@ services = { sleepy = { process = "web"; exec = "/bin/sh -c 'systemd-notify WATC
 EOF2
 sandbox_run systemctl start dog.target
 tap_ok "a child that stops pinging gets the instance restarted by the watchdog" \
-    agent_wait 15 agent_prop_at_least dog-web@1.service NRestarts 1
+    sandbox_wait 15 agent_prop_at_least dog-web@1.service NRestarts 1
 tap_ok "the journal names the child" grep -qxF \
     "Service 'sleepy' sent no WATCHDOG=1 for more than 1000 ms, letting the instance's watchdog expire" \
     <<<"$(agent_journal dog-web@1.service)"

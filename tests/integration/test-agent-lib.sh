@@ -13,17 +13,7 @@ agent_prop() {
     sandbox_run systemctl show -p "$2" --value "$1"
 }
 
-# agent_wait SECONDS CMD...: runs CMD every 50 ms until it succeeds, for at most SECONDS.
-agent_wait() {
-    local deadline=$((SECONDS + $1))
-    shift
-    until "$@" >/dev/null 2>&1; do
-        ((SECONDS < deadline)) || return 1
-        sleep 0.05
-    done
-}
-
-# agent_prop_is UNIT PROPERTY VALUE: whether UNIT's PROPERTY is VALUE now (for agent_wait).
+# agent_prop_is UNIT PROPERTY VALUE: whether UNIT's PROPERTY is VALUE now (for sandbox_wait).
 agent_prop_is() {
     [[ $(agent_prop "$1" "$2") == "$3" ]]
 }

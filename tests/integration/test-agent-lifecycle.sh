@@ -42,12 +42,12 @@ services = {
 EOF2
 
 sandbox_run systemctl start --no-block life.target
-tap_ok "STATUS= says the agent waits for gate" agent_wait 10 agent_prop_is "$unit" StatusText "starting gate (2/4)"
+tap_ok "STATUS= says the agent waits for gate" sandbox_wait 10 agent_prop_is "$unit" StatusText "starting gate (2/4)"
 sleep 0.5
 tap_is "$(agent_prop "$unit" ActiveState)" activating "the unit stays activating until gate sends READY=1"
 
 sandbox_run touch /run/life-go
-tap_ok "the unit becomes active after READY=1" agent_wait 10 agent_prop_is "$unit" ActiveState active
+tap_ok "the unit becomes active after READY=1" sandbox_wait 10 agent_prop_is "$unit" ActiveState active
 tap_is "$(agent_prop "$unit" StatusText)" "3 services and the entry running" "STATUS= once ready"
 
 envs=$(for pid in $(agent_children "$unit"); do

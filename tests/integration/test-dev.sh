@@ -19,23 +19,13 @@ tap_skip() {
     done
 }
 
-# wait_for SECONDS CMD...: runs CMD every 0.1 s until it succeeds or SECONDS have passed.
-wait_for() {
-    local deadline=$((SECONDS + $1))
-    shift
-    until "$@" >/dev/null 2>&1; do
-        ((SECONDS < deadline)) || return 1
-        sleep 0.1
-    done
-}
-
 # Everything of the app that systemd has loaded, on one line.
 loaded_units() {
     sandbox_run systemctl list-units --all --no-legend --plain 'full*' | awk '{print $1}' | LC_ALL=C sort |
         tr '\n' ' '
 }
 
-# shellcheck disable=SC2317 # called through wait_for
+# shellcheck disable=SC2317 # called through sandbox_wait
 no_units() {
     [[ -z $(loaded_units) ]]
 }
@@ -83,13 +73,13 @@ sandbox_run sh -c 'setsid sh -c "pandora-gen --dev /srv/full/procfile >/srv/dev.
     echo \$! >/srv/dev.pid; wait \$!; echo \$? >/srv/dev.status" </dev/null >/dev/null 2>&1 &'
 units="full-background@1.service full-web@1.service full-web@2.service full-web@1.socket full-web@2.socket"
 # shellcheck disable=SC2086 # one word per unit
-tap_ok "the transient units become active" wait_for 30 sandbox_run systemctl is-active --quiet $units
+tap_ok "the transient units become active" sandbox_wait 30 sandbox_run systemctl is-active --quiet $units
 tap_is "$(sandbox_run systemctl show -p Transient --value full-web@2.service):$(sandbox_run systemctl show \
     -p Environment --value full-web@2.service)" \
     "yes:PANDORA_APP=full PANDORA_PROCESS=web PANDORA_INSTANCE=2 PANDORA_SCALE=2 NODE_ENV=production PANDORA_DEV=true" \
     "web@2 is transient, with the dev overlay's scale and PANDORA_DEV"
 tap_ok "nothing is installed" sandbox_run sh -c '! ls /run/pandora /etc/pandora 2>/dev/null | grep -q .'
-wait_for 10 sandbox_run grep -q '^web\.2 .*| Started full-web@2.service' /srv/dev.out || true
+sandbox_wait 10 sandbox_run grep -q '^web\.2 .*| Started full-web@2.service' /srv/dev.out || true
 out=$(sandbox_run cat /srv/dev.out)
 tap_ok "output lines carry process.instance[/service] prefixes" \
     grep -qE '^background\.1/cache +\| cache of 1000 entries ready$' <<<"$out"
@@ -103,10 +93,10 @@ client_loop
 sleep 1
 sandbox_run sh -c 'echo "// changed" >>/srv/full/web.js'
 tap_ok "the change restarts every instance" \
-    wait_for 60 sandbox_run grep -q '^pandora-gen: full: every instance restarted$' /srv/dev.out
+    sandbox_wait 60 sandbox_run grep -q '^pandora-gen: full: every instance restarted$' /srv/dev.out
 sleep 0.5
 sandbox_run touch /srv/client.stop
-wait_for 15 sandbox_run test -s /srv/client.out || true
+sandbox_wait 15 sandbox_run test -s /srv/client.out || true
 read -r requests failed < <(sandbox_run cat /srv/client.out) || true
 tap_diag "client: ${requests:-?} requests, ${failed:-?} failed$(sandbox_run head -n 5 /srv/client.err)"
 tap_ok "no request failed during the restarts (${requests:-?} made)" \
@@ -117,12 +107,12 @@ tap_is "$order" "Stopping 1,Started 1,Stopping 2,Started 2," "web instances rest
 
 # shellcheck disable=SC2016 # expanded by the shell in the box
 sandbox_run sh -c 'kill -INT "$(cat /srv/dev.pid)"'
-wait_for 60 sandbox_run test -s /srv/dev.status || true
+sandbox_wait 60 sandbox_run test -s /srv/dev.status || true
 tap_is "$(sandbox_run cat /srv/dev.status 2>&1)" "0" "SIGINT: pandora-gen stops and exits 0"
 out=$(sandbox_run cat /srv/dev.out)
 tap_diag "$(grep -v ' | ' <<<"$out")"
 tap_is "$(grep -E '^[a-z]+\.[0-9]+: ' <<<"$out" | sed 's/: .*//' | tr '\n' ' ')" "background.1 web.1 web.2 " \
     "a summary line per instance"
-wait_for 10 no_units || true
+sandbox_wait 10 no_units || true
 tap_is "$(loaded_units)" "" "no unit of the app is left"
 tap_done

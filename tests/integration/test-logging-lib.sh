@@ -59,7 +59,7 @@ if bad:
 log_wait_message() {
     local seconds=$1 message=$2
     shift 2
-    agent_wait "$seconds" _log_has_message "$message" "$@"
+    sandbox_wait "$seconds" _log_has_message "$message" "$@"
 }
 
 _log_has_message() {

@@ -47,11 +47,11 @@ flood_lines() {
     sandbox_run journalctl --sync
     sandbox_run journalctl -b -o cat --no-pager PANDORA_APP="$1" SYSLOG_IDENTIFIER=flood
 }
-# shellcheck disable=SC2317 # called through agent_wait
+# shellcheck disable=SC2317 # called through sandbox_wait
 flood_complete() {
     [[ $(flood_lines "$1" | wc -l) -ge $lines ]]
 }
-agent_wait 60 flood_complete flood || true
+sandbox_wait 60 flood_complete flood || true
 tap_ok "all $lines lines arrive, in order, exactly once" diff <(seq 1 "$lines") <(flood_lines flood)
 # How long from the first line's entry to the last's, as journald stamped them.
 tap_diag "$(log_json PANDORA_APP=flood SYSLOG_IDENTIFIER=flood --output-fields=MESSAGE | python3 -c '
@@ -93,7 +93,7 @@ processes = { web = { entry = "/bin/sleep 1000"; }; };
 services = { flood = { process = "web"; exec = "/bin/sh -c 'seq 1 $lines; exec sleep 1000'"; }; };
 EOF
 sandbox_run systemctl start flood0.target
-agent_wait 8 flood_complete flood0 || true
+sandbox_wait 8 flood_complete flood0 || true
 got=$(flood_lines flood0 | wc -l)
 tap_is "$got" "$lines" "without log_rate_limit all $lines lines arrive too"
 tap_done

@@ -106,7 +106,7 @@ follow_pid=$!
 sleep 1  # journalctl -f has opened the journal and seeked to its end
 sandbox_run systemctl stop shop.target
 tap_ok "journalctl -f PANDORA_APP=shop follows the instance stopping" \
-    agent_wait 10 grep -qxF "Stopped service 'cache'" "$follow"
+    sandbox_wait 10 grep -qxF "Stopped service 'cache'" "$follow"
 kill "$follow_pid" 2>/dev/null || true
 wait "$follow_pid" 2>/dev/null || true
 sandbox_run journalctl --sync

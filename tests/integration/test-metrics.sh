@@ -4,7 +4,7 @@
 # Metrics(); a child's statsd lines to $PANDORA_METRICS_SOCKET show in Metrics() and under its service's
 # object; an unprivileged user reads but can't call the root-only Refresh(); an instance restarted after
 # a child's kill -9 reports Restarts = 1; and the agent is back on the bus right after dbus restarts.
-# shellcheck disable=SC2016,SC2317 # checks are eval'd by tap_ok and agent_wait, which call the helpers
+# shellcheck disable=SC2016,SC2317 # checks are eval'd by tap_ok and sandbox_wait, which call the helpers
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=sandbox.sh
 source "$(dirname "$0")/sandbox.sh"
@@ -40,7 +40,7 @@ bus_has_name() {
     sandbox_run busctl list --no-pager --acquired | awk '{print $1}' | grep -qxF "$1"
 }
 
-# restarts_is N: whether the instance's Restarts indicator is N (for agent_wait across the restart).
+# restarts_is N: whether the instance's Restarts indicator is N (for sandbox_wait across the restart).
 restarts_is() {
     [[ $(metric Restarts 2>/dev/null) == "$1" ]]
 }
@@ -76,8 +76,8 @@ EOF
 
 sandbox_run systemctl start met.target
 tap_ok "busctl list shows a name per instance" \
-    agent_wait 10 eval 'bus_has_name io.pandora.met.web.i1 && bus_has_name io.pandora.met.web.i2'
-tap_ok "the instance is running" agent_wait 10 eval '[[ $(bus_get /io/pandora/Agent io.pandora.Agent1 State) == "\"running\"" ]]'
+    sandbox_wait 10 eval 'bus_has_name io.pandora.met.web.i1 && bus_has_name io.pandora.met.web.i2'
+tap_ok "the instance is running" sandbox_wait 10 eval '[[ $(bus_get /io/pandora/Agent io.pandora.Agent1 State) == "\"running\"" ]]'
 tap_is "$(bus_get /io/pandora/Agent io.pandora.Agent1 App) $(bus_get /io/pandora/Agent io.pandora.Agent1 Unit)" \
     '"met" "met-web@1.service"' "Agent1 names the app and the unit"
 
@@ -109,7 +109,7 @@ tap_is "$socket" "/run/pandora-agent/met-web@1/metrics-entry.sock /run/pandora-a
     "each child has its own PANDORA_METRICS_SOCKET under the unit's runtime directory"
 
 # The child sends at start; wait until all of it arrived.
-agent_wait 10 eval '[[ $(metrics_json | json_get stats:requests) == 7 ]]' || true
+sandbox_wait 10 eval '[[ $(metrics_json | json_get stats:requests) == 7 ]]' || true
 json=$(metrics_json)
 got=$(for k in stats:requests stats:temperature stats:latency.count stats:latency.sum StatsdLines StatsdMalformed; do
     printf '%s=%s ' "$k" "$(json_get "$k" <<<"$json")"
@@ -134,11 +134,11 @@ for pid in $(agent_children "$unit"); do
 done
 sandbox_run kill -9 "$victim"
 tap_ok "after kill -9 of a child the restarted instance reports Restarts = 1" \
-    agent_wait 15 eval '[[ $(agent_prop "$unit" MainPID) != "$main" ]] && restarts_is 1'
+    sandbox_wait 15 eval '[[ $(agent_prop "$unit" MainPID) != "$main" ]] && restarts_is 1'
 
 start=$EPOCHREALTIME
 sandbox_run systemctl restart dbus.service
-agent_wait 10 bus_has_name "$bus_name" || true
+sandbox_wait 10 bus_has_name "$bus_name" || true
 elapsed_ms=$(( (${EPOCHREALTIME//[.,]/} - ${start//[.,]/}) / 1000 ))
 tap_ok "after systemctl restart dbus the name is back within 2 s ($elapsed_ms ms)" eval '
     bus_has_name "$bus_name" && bus_has_name io.pandora.met.web.i2 && ((elapsed_ms < 2000)) && restarts_is 1'
