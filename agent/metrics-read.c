@@ -12,47 +12,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "io-util.h"
 #include "metrics-read.h"
 
 #define READ_TEXT_MAX (4U * 1024 * 1024)
 
-static inline void closep(int *fd) {
-        if (*fd >= 0)
-                close(*fd);
-}
-
-/* Reads fd to EOF into *buf (grown as needed), setting *n to the bytes read. */
-static int read_all(int fd, char **buf, size_t *n) {
-        size_t allocated = 0;
-
-        *n = 0;
-        for (;;) {
-                ssize_t k;
-
-                if (allocated - *n < 1024) {
-                        char *grown;
-
-                        if (allocated >= READ_TEXT_MAX)
-                                return -EBADMSG;
-                        allocated = allocated ? allocated * 2 : 4096;
-                        grown = realloc(*buf, allocated + 1);
-                        if (!grown)
-                                return -ENOMEM;
-                        *buf = grown;
-                }
-                k = read(fd, *buf + *n, allocated - *n);
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k < 0)
-                        return negative_errno();
-                if (k == 0)
-                        return 0;
-                *n += (size_t) k;
-        }
-}
-
 int read_text_file(const char *path, char **ret) {
-        _cleanup_(closep) int fd = -EBADF;
+        _cleanup_close_ int fd = -EBADF;
         _cleanup_free_ char *buf = NULL;
         size_t n;
         int r;
@@ -60,12 +26,11 @@ int read_text_file(const char *path, char **ret) {
         fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
                 return negative_errno();
-        r = read_all(fd, &buf, &n);
+        r = read_full_fd(fd, READ_TEXT_MAX, &buf, &n);
         if (r < 0)
                 return r;
-        if (!buf || memchr(buf, '\0', n))
+        if (memchr(buf, '\0', n))
                 return -EBADMSG;
-        buf[n] = '\0';
         *ret = TAKE_PTR(buf);
         return 0;
 }

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <stdlib.h>
 
 #define _cleanup_(f) __attribute__((cleanup(f)))
@@ -32,6 +33,12 @@ static inline void fclosep(FILE **f) {
                 fclose(*f);
 }
 #define _cleanup_fclose_ _cleanup_(fclosep)
+
+static inline void closep(int *fd) {
+        if (*fd >= 0)
+                close(*fd);
+}
+#define _cleanup_close_ _cleanup_(closep)
 
 /* Defines name##p(type **p) that calls func(*p) when *p is not NULL, for use with _cleanup_(). */
 #define DEFINE_TRIVIAL_CLEANUP_FUNC(type, func)         \

@@ -7,6 +7,7 @@
  * ends with an origin mark (PROCFILE_ORIGIN_MARK) so that its relative paths keep their meaning. */
 
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,44 +16,19 @@
 
 #include "gen.h"
 #include "install.h"
+#include "io-util.h"
 #include "log.h"
 #include "manager.h"
 #include "path-util.h"
 #include "search-path.h"
 #include "strv.h"
 
-static int write_all(int fd, const char *data, size_t n) {
-        for (size_t done = 0; done < n;) {
-                ssize_t k = write(fd, data + done, n - done);
+static int read_file(const char *path, char **ret, size_t *ret_size) {
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 
-                if (k < 0)
-                        return negative_errno();
-                done += k;
-        }
-        return 0;
-}
-
-static int read_all(const char *path, char **ret, size_t *ret_size) {
-        _cleanup_fclose_ FILE *f = fopen(path, "re");
-        _cleanup_free_ char *data = NULL;
-        size_t size = 0, n;
-        char buffer[4096];
-        FILE *m;
-
-        if (!f)
+        if (fd < 0)
                 return negative_errno();
-        m = open_memstream(&data, &size);
-        if (!m)
-                return -ENOMEM;
-        while ((n = fread(buffer, 1, sizeof(buffer), f)) > 0)
-                fwrite(buffer, 1, n, m);
-        if (fclose(m) != 0 || !data)
-                return -ENOMEM;
-        if (ferror(f))
-                return -EIO;
-        *ret = TAKE_PTR(data);
-        *ret_size = size;
-        return 0;
+        return read_full_fd(fd, SIZE_MAX, ret, ret_size);
 }
 
 /* Writes the procfile's text plus its origin mark to a new hidden file in dir; *ret_tmp names it. */
@@ -61,7 +37,7 @@ static int write_copy(const Procfile *p, const char *dir, char **ret_tmp) {
         size_t size;
         int fd, r;
 
-        r = read_all(p->path, &text, &size);
+        r = read_file(p->path, &text, &size);
         if (r < 0)
                 return log_error_errno(r, "%s: %m", p->path);
         if (asprintf(&mark, "%s" PROCFILE_ORIGIN_MARK "%s\n", size > 0 && text[size - 1] != '\n' ? "\n" : "",
@@ -73,9 +49,9 @@ static int write_copy(const Procfile *p, const char *dir, char **ret_tmp) {
         fd = mkostemp(tmp, O_CLOEXEC);
         if (fd < 0)
                 return log_error_errno(negative_errno(), "can't write to %s: %m", dir);
-        r = write_all(fd, text, size);
+        r = loop_write(fd, text, size);
         if (r >= 0)
-                r = write_all(fd, mark, strlen(mark));
+                r = loop_write(fd, mark, strlen(mark));
         if (r >= 0 && (fchmod(fd, 0644) < 0 || fsync(fd) < 0))
                 r = negative_errno();
         if (close(fd) < 0 && r >= 0)

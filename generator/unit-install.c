@@ -8,25 +8,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "io-util.h"
 #include "path-util.h"
 #include "unit-install.h"
 
 static int write_file_exclusive(const char *path, const char *text) {
-        size_t n = strlen(text);
-        int fd, r = 0;
+        int fd, r;
 
         fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
         if (fd < 0)
                 return negative_errno();
-        for (size_t done = 0; done < n;) {
-                ssize_t k = write(fd, text + done, n - done);
-
-                if (k < 0) {
-                        r = negative_errno();
-                        break;
-                }
-                done += k;
-        }
+        r = loop_write(fd, text, strlen(text));
         if (close(fd) < 0 && r == 0)
                 r = negative_errno();
         return r;
