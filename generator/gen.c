@@ -33,7 +33,6 @@
 #include "unit-render.h"
 
 #define GENERATOR_NAME "pandora-generator"
-#define PROCFILE_SUFFIX ".procfile"
 /* Wrong options or operands; 1 means the work itself failed. */
 #define EXIT_USAGE 2
 

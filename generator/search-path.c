@@ -12,8 +12,6 @@
 #include "search-path.h"
 #include "strv.h"
 
-#define PROCFILE_SUFFIX ".procfile"
-
 static int split_override(const char *override, char ***dirs) {
         _cleanup_free_ char *copy = strdup(override);
         char *save = NULL;

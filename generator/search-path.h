@@ -6,6 +6,9 @@
 
 #include <stdbool.h>
 
+/* An installed procfile is DIR/APP.procfile. */
+#define PROCFILE_SUFFIX ".procfile"
+
 typedef struct SearchPath {
         char **dirs;            /* every directory, in precedence order */
         const char *persistent; /* dirs[0]: /etc/pandora, or $XDG_CONFIG_HOME/pandora */
