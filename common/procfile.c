@@ -3,6 +3,7 @@
 /* The procfile model's lifetime, its enums and errors, and procfile_load(), which runs the three steps:
  * built-ins, parse (with the dev overlay), resolve. */
 
+#include <search.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -142,9 +143,14 @@ static Process *process_free(Process *p) {
         return NULL;
 }
 
+/* The index only points at processes; the array below owns them. */
+static void free_nothing(void *item _unused_) {
+}
+
 Procfile *procfile_free(Procfile *p) {
         if (!p)
                 return NULL;
+        tdestroy(p->process_index, free_nothing);
         for (size_t i = 0; i < p->n_processes; i++)
                 process_free(p->processes[i]);
         free(p->processes);
@@ -174,11 +180,15 @@ Procfile *procfile_new(const char *path) {
         return TAKE_PTR(p);
 }
 
+static int compare_process_names(const void *a, const void *b) {
+        return strcmp(((const Process *) a)->name, ((const Process *) b)->name);
+}
+
 Process *procfile_find_process(const Procfile *p, const char *name) {
-        for (size_t i = 0; i < p->n_processes; i++)
-                if (streq(p->processes[i]->name, name))
-                        return p->processes[i];
-        return NULL;
+        const Process key = { .name = (char *) name };
+        Process * const *found = tfind(&key, &p->process_index, compare_process_names);
+
+        return found ? *found : NULL;
 }
 
 Service *procfile_find_service(const Procfile *p, const char *name) {
@@ -217,8 +227,12 @@ Process *procfile_ensure_process(Procfile *p, const char *name) {
                 .restart_interval_s = PROCESS_DEFAULT_RESTART_INTERVAL_S,
                 .stop_timeout_ms = PROCESS_DEFAULT_STOP_TIMEOUT_MS,
         };
-        if (!process->name || append_pointer((void ***) &p->processes, &p->n_processes, process) < 0)
+        if (!process->name || !tsearch(process, &p->process_index, compare_process_names))
                 return process_free(process);
+        if (append_pointer((void ***) &p->processes, &p->n_processes, process) < 0) {
+                tdelete(process, &p->process_index, compare_process_names);
+                return process_free(process);
+        }
         return process;
 }
 

@@ -110,6 +110,8 @@ typedef struct Procfile {
         uint64_t log_rate_burst;
         Process **processes;    /* resolved: sorted by order, ties in definition order */
         size_t n_processes;
+        void *process_index;    /* tsearch(3) tree of processes by name: an app of thousands of
+                                 * groups is looked up once per definition while parsing */
         Service **services;     /* definition order */
         size_t n_services;
         bool dev;               /* loaded with the dev overlay */

@@ -160,14 +160,16 @@ static void write_target(const Renderer *r, const Process *unused _unused_, FILE
         }
 }
 
-/* `order`: a group starts after every instance of the groups with a lower order. */
+/* `order`: a group starts after every instance of the groups with a lower order. The processes are
+ * sorted by order, so the scan stops at the first that is not lower: an app of thousands of groups
+ * of one order costs nothing here. */
 static void write_order(const Renderer *r, const Process *process, FILE *f) {
         const Procfile *p = r->procfile;
 
-        for (size_t i = 0; i < p->n_processes; i++) {
+        for (size_t i = 0; i < p->n_processes && p->processes[i]->order < process->order; i++) {
                 const Process *earlier = p->processes[i];
 
-                if (!earlier->starts || earlier->order >= process->order)
+                if (!earlier->starts)
                         continue;
                 for (unsigned n = 1; n <= earlier->scale; n++)
                         fprintf(f, "After=%s-%s@%u.service\n", p->app, earlier->name, n);

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: MIT */
+
+/* unit_set_install(): every file created exclusively with its text, every link with its .wants/ directory
+ * and its target, and on failure the errno and the path that failed, absolute. */
+
+#include <errno.h>
+
+#include "test-util.h"
+
+#include "generator/unit-install.h"
+
+static char *scratch;
+
+static UnitFile files[] = {
+        { .name = "shop-web@.service", .text = "[Service]\nExecStart=/bin/web\n" },
+        { .name = "shop.target", .text = "[Unit]\nDescription=shop\n" },
+};
+
+/* Two parents, the second one twice and then the first again: each link still lands in its own. */
+static UnitLink links[] = {
+        { .path = "multi-user.target.wants/shop.target", .target = "../shop.target" },
+        { .path = "shop.target.wants/shop-web@1.service", .target = "../shop-web@.service" },
+        { .path = "shop.target.wants/shop-web@2.service", .target = "../shop-web@.service" },
+        { .path = "multi-user.target.wants/other.target", .target = "../other.target" },
+};
+
+static const UnitSet set = { .files = files, .n_files = 2, .links = links, .n_links = 4 };
+
+static char *read_text(const char *dir, const char *name) {
+        _cleanup_free_ char *path = test_path(dir, name);
+        _cleanup_fclose_ FILE *f = fopen(path, "re");
+        char *text = calloc(1, 4096);
+
+        assert_non_null(f);
+        assert_non_null(text);
+        assert_true(fread(text, 1, 4095, f) > 0);
+        return text;
+}
+
+static char *read_link(const char *dir, const char *name) {
+        _cleanup_free_ char *path = test_path(dir, name);
+        char *target = calloc(1, PATH_MAX);
+
+        assert_non_null(target);
+        assert_true(readlink(path, target, PATH_MAX - 1) > 0);
+        return target;
+}
+
+static void test_files_and_links(void **state _unused_) {
+        _cleanup_free_ char *out = test_path(scratch, "new-output"), *failed = NULL;
+
+        /* The output directory itself is made (--output). */
+        assert_int_equal(unit_set_install(&set, out, &failed), 0);
+        assert_null(failed);
+        for (size_t i = 0; i < set.n_files; i++) {
+                _cleanup_free_ char *text = read_text(out, files[i].name);
+
+                assert_string_equal(text, files[i].text);
+        }
+        for (size_t i = 0; i < set.n_links; i++) {
+                _cleanup_free_ char *target = read_link(out, links[i].path);
+
+                assert_string_equal(target, links[i].target);
+        }
+}
+
+static void assert_fails_at(const char *out, int expected_errno, const char *expected_path) {
+        _cleanup_free_ char *failed = NULL;
+
+        assert_int_equal(unit_set_install(&set, out, &failed), -expected_errno);
+        assert_non_null(failed);
+        assert_string_equal(failed, expected_path);
+}
+
+static void test_existing_file_named(void **state _unused_) {
+        _cleanup_free_ char *out = test_mkdir(scratch, "file-exists");
+        _cleanup_free_ char *existing = test_write(out, "shop.target", "mine\n");
+        _cleanup_free_ char *text = NULL;
+
+        assert_fails_at(out, EEXIST, existing);
+        /* Never written over. */
+        text = read_text(out, "shop.target");
+        assert_string_equal(text, "mine\n");
+}
+
+static void test_existing_link_named(void **state _unused_) {
+        _cleanup_free_ char *out = test_mkdir(scratch, "link-exists");
+        _cleanup_free_ char *wants = test_mkdir(out, "shop.target.wants");
+        _cleanup_free_ char *existing = test_write(wants, "shop-web@2.service", "");
+
+        assert_fails_at(out, EEXIST, existing);
+}
+
+static void test_missing_parent_named(void **state _unused_) {
+        _cleanup_free_ char *out = test_path(scratch, "no/such/dir");
+
+        assert_fails_at(out, ENOENT, out);
+}
+
+static int setup(void **state _unused_) {
+        scratch = test_dir_new("test-unit-install");
+        return 0;
+}
+
+static int teardown(void **state _unused_) {
+        test_dir_free(TAKE_PTR(scratch));
+        return 0;
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_files_and_links),
+                cmocka_unit_test(test_existing_file_named),
+                cmocka_unit_test(test_existing_link_named),
+                cmocka_unit_test(test_missing_parent_named),
+        };
+        return cmocka_run_group_tests_name("unit-install", tests, setup, teardown);
+}
