@@ -6,7 +6,8 @@
 #   row 3: `systemctl start APP.target` until all 4 instances are active, against a bare unit and
 #          `pm2 start -i 4`
 #   row 5: wrk against examples/cluster's app.js at 2 instances: pandora's shared socket, pm2 cluster
-# Prints lib.sh's TSV lines on stdout.
+# pm2's and Pandora.js's rows 2 to 5 are box-pm2.sh's and box-pandorajs.sh's, called at the end with
+# the bare node's Pss. Prints lib.sh's TSV lines on stdout.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib.sh"
@@ -84,7 +85,7 @@ unit_memory() {
         sum=0
         for u in $units; do
             pid=$(systemctl show -P MainPID "$u")
-            [[ $5 == child ]] && pid=$(cat "/proc/$pid/task/$pid/children" | awk '{ print $1 }')
+            [[ $5 == child ]] && pid=$(awk "{ print \$1 }" "/proc/$pid/task/$pid/children")
             sum=$((sum + $(pss_kb "$pid")))
         done
         last_kb=$((sum / $4))
@@ -132,4 +133,9 @@ if [[ -x $npm_dir/node_modules/.bin/pm2 ]]; then
     BARE_PSS_KB=$bare_kb "$here/box-pm2.sh" "$runs" "$wrk_seconds" "$npm_dir"
 else
     skip 2 pm2 "pm2 not installed in $npm_dir"
+fi
+if [[ -x $npm_dir/node_modules/.bin/pandora ]]; then
+    BARE_PSS_KB=$bare_kb "$here/box-pandorajs.sh" "$runs" "$wrk_seconds" "$npm_dir"
+else
+    skip 2 Pandora.js "Pandora.js not installed in $npm_dir"
 fi

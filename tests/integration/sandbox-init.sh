@@ -45,6 +45,12 @@ mount -t tmpfs -o mode=0755 "$name" "$layers"
 mkdir "$layers/upper" "$layers/work" "$root"
 mount -t overlay -o "lowerdir=/,upperdir=$layers/upper,workdir=$layers/work" overlay "$root"
 
+# The box's own network namespace starts with the kernel's datagram queue of 10, which a systemd host
+# never has: PID 1 raises it to 512 as it boots, but cannot in the box, whose /proc/sys is read-only
+# (below). journald's native socket and the agent's statsd socket queue with it. The setting is per
+# network namespace: the host's stays what it is.
+echo 512 >/proc/sys/net/unix/max_dgram_qlen
+
 # A /proc of the new PID namespace; /proc/sys read-only so that nothing in the box (procps.service,
 # systemd-sysctl, ...) can change the host kernel's settings. Units that write there are skipped by
 # their own ConditionPathIsReadWrite=/proc/sys, which is how systemd expects a container to look.
