@@ -8,14 +8,13 @@
 # killer takes) and times from the kill until a response comes from that instance's new pid, i.e.
 # until the replacement serves. The same loop counts the requests that failed meanwhile.
 #
-# The client loop is bench/client-loop.js: sequential GETs, a new connection each, any error,
-# non-200 or 1 s without an answer counting as a failed request.
+# The client loop is bench/client-loop.js: two chains of sequential GETs, a new connection each,
+# any error, non-200 or 1 s without an answer counting as a failed request; two, so that a request
+# the killed worker leaves hanging does not hide the replacement's first answer.
 # Node.js rather than curl in a loop: a fork per request would cost more CPU than the app on this
 # 2-CPU machine and make the loop coarse, while Node.js is on every box that runs the app anyway.
 # It logs, with a µs wall-clock time, the first response from every pid it has not seen before and
 # every failure, so that "served again" is read from the client's own side, with no second client.
-# The loop being sequential, a request that hangs until its 1 s timeout also delays that first
-# answer: such a run shows a "timeout" failure in its `say` line, and its time is the client's.
 #
 # Under pandora the entry's death stops the instance (agent/lifecycle.c, lifecycle_task_stopped),
 # the agent exits 1 and systemd restarts the unit after RestartSec= (the procfile's

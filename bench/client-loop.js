@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: MIT
 //
 // client-loop.js PORT LOG: row 4's client loop, for box-recovery.sh and box-pandorajs.sh. GET
-// http://127.0.0.1:PORT/ in a loop, one request at a time, a new connection each, until SIGTERM.
+// http://127.0.0.1:PORT/ in two chains, one request at a time each, a new connection each, until
+// SIGTERM. Two, so that a request left hanging by the killed worker (its 1 s timeout) does not hide
+// the moment the replacement answers: the other chain goes on asking.
 // Appends to LOG, times in µs since the epoch:
 //   pid US PID WORKER    the first response from a pid not seen before (app.js names both)
 //   fail US REASON       a failed request: an error, a non-200 status, or no answer within 1 s
 //   start US             when the loop begins
-//   end US REQUESTS FAILED  on SIGTERM; the request in flight then is not counted
+//   end US REQUESTS FAILED  on SIGTERM; the requests in flight then are not counted
 'use strict';
 const http = require('http');
 const fs = require('fs');
@@ -49,4 +51,5 @@ function once() {
 
 process.on('SIGTERM', () => { log(`end ${us()} ${requests} ${failed}`); process.exit(0); });
 log(`start ${us()}`);
+once();
 once();
