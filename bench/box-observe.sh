@@ -127,17 +127,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# wait_active UNIT: polls until UNIT is active (at most ~20 s).
-wait_active() {
-    local i
-    for ((i = 0; i < 20000; i++)); do
-        systemctl is-active --quiet "$1" && return 0
-        sleep 0.001
-    done
-    say "timed out waiting for $1"
-    return 1
-}
-
 # fresh_journal: rotates and drops the archived files, so that every flood starts on an empty journal
 # file, as the first does, and the box's 1.1 GiB runtime journal never rotates or vacuums in one.
 fresh_journal() {

@@ -11,15 +11,6 @@ export PM2_HOME=/tmp/pm2 HOME=/root
 pm2() { "$npm_dir/node_modules/.bin/pm2" "$@"; }
 work=/tmp/bench
 
-# online_pids NAME: the PIDs of NAME's workers that are online, one a line.
-online_pids() {
-    pm2 jlist 2>/dev/null | node -e '
-        let s = ""; process.stdin.on("data", d => s += d).on("end", () => {
-            for (const p of JSON.parse(s))
-                if (p.name === process.argv[1] && p.pm2_env.status === "online") console.log(p.pid);
-        });' "$1"
-}
-
 pm2 ping >/dev/null
 bare_pss=${BARE_PSS_KB:-0}
 

@@ -185,14 +185,6 @@ fi
 systemctl stop rec.target
 
 pm2() { "$npm_dir/node_modules/.bin/pm2" "$@"; }
-# online_pids NAME: the PIDs of NAME's workers that pm2 lists online, one a line.
-online_pids() {
-    pm2 jlist 2>/dev/null | node -e '
-        let s = ""; process.stdin.on("data", d => s += d).on("end", () => {
-            for (const p of JSON.parse(s))
-                if (p.name === process.argv[1] && p.pm2_env.status === "online") console.log(p.pid);
-        });' "$1"
-}
 pm2_both_online() {
     [[ $(online_pids rec | wc -l) -eq 2 ]]
 }

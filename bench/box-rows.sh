@@ -16,17 +16,6 @@ src=$(cd "$here/.." && pwd)
 work=/tmp/bench
 mkdir -p "$work"
 
-# wait_active UNIT...: polls until every UNIT is active (at most ~20 s).
-wait_active() {
-    local i
-    for ((i = 0; i < 20000; i++)); do
-        systemctl is-active --quiet "$@" && return 0
-        sleep 0.001
-    done
-    say "timed out waiting for $*"
-    return 1
-}
-
 # instances PREFIX N: prints PREFIX@1.service ... PREFIX@N.service.
 instances() {
     local i

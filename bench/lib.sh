@@ -33,3 +33,25 @@ ms_since() {
 pss_kb() {
     awk '/^Pss:/ { print $2; exit }' "/proc/$1/smaps_rollup"
 }
+
+# wait_active UNIT...: polls (every ms, inside the sandbox) until every UNIT is active; fails after
+# ~20 s.
+wait_active() {
+    local i
+    for ((i = 0; i < 20000; i++)); do
+        systemctl is-active --quiet "$@" && return 0
+        sleep 0.001
+    done
+    say "timed out waiting for $*"
+    return 1
+}
+
+# online_pids NAME: the PIDs of pm2 app NAME's workers that are online, one a line. The caller
+# defines pm2 (a function running its copy from the npm cache).
+online_pids() {
+    pm2 jlist 2>/dev/null | node -e '
+        let s = ""; process.stdin.on("data", d => s += d).on("end", () => {
+            for (const p of JSON.parse(s))
+                if (p.name === process.argv[1] && p.pm2_env.status === "online") console.log(p.pid);
+        });' "$1"
+}
