@@ -169,20 +169,27 @@ int manager_subscribe(Manager *m, sd_bus_error *error) {
                                   NULL, NULL);
 }
 
+/* Adds the job object path of a manager method's reply to *jobs. */
+static int collect_job(sd_bus_message *reply, char ***jobs) {
+        const char *job;
+        int r;
+
+        r = sd_bus_message_read(reply, "o", &job);
+        if (r < 0)
+                return r;
+        return strv_extend(jobs, job);
+}
+
 int manager_enqueue_job(Manager *m, const char *method, const char *unit, char ***jobs,
                         sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        const char *job;
         int r;
 
         r = sd_bus_call_method(m->bus, SYSTEMD_DEST, SYSTEMD_PATH, MANAGER_IFACE, method, error, &reply,
                                "ss", unit, "replace");
         if (r < 0)
                 return r;
-        r = sd_bus_message_read(reply, "o", &job);
-        if (r < 0)
-                return r;
-        return strv_extend(jobs, job);
+        return collect_job(reply, jobs);
 }
 
 /* What JobRemoved said about job: "" for done, "UNIT (RESULT)" otherwise; NULL while it runs. */
@@ -357,7 +364,6 @@ static int append_aux(sd_bus_message *call, const TransientUnit *aux) {
 int manager_start_transient(Manager *m, const TransientUnit *u, const TransientUnit *aux, char ***jobs,
                             sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL, *reply = NULL;
-        const char *job;
         int r;
 
         r = sd_bus_message_new_method_call(m->bus, &call, SYSTEMD_DEST, SYSTEMD_PATH, MANAGER_IFACE,
@@ -373,10 +379,7 @@ int manager_start_transient(Manager *m, const TransientUnit *u, const TransientU
         r = sd_bus_call(m->bus, call, 0, error, &reply);
         if (r < 0)
                 return r;
-        r = sd_bus_message_read(reply, "o", &job);
-        if (r < 0)
-                return r;
-        return strv_extend(jobs, job);
+        return collect_job(reply, jobs);
 }
 
 int manager_watch_job(Manager *m, const char *job, ManagerJobCallback callback, void *userdata) {
