@@ -61,7 +61,8 @@ static int define_process(Parser *p, const config_setting_t *s, const char *name
         r = check_definition(p, s, "process", name, process ? process->line : 0);
         if (r < 0)
                 return r;
-        process = procfile_ensure_process(p->procfile, name);
+        if (!process)
+                process = procfile_ensure_process(p->procfile, name);
         if (!process)
                 return -ENOMEM;
         r = set_definition_location(p, s, &process->file, &process->line);
@@ -78,7 +79,8 @@ static int define_service(Parser *p, const config_setting_t *s, const char *name
         r = check_definition(p, s, "service", name, service ? service->line : 0);
         if (r < 0)
                 return r;
-        service = procfile_ensure_service(p->procfile, name);
+        if (!service)
+                service = procfile_ensure_service(p->procfile, name);
         if (!service)
                 return -ENOMEM;
         r = set_definition_location(p, s, &service->file, &service->line);

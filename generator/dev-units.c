@@ -17,11 +17,6 @@
 #define USEC_PER_MSEC 1000ULL
 #define USEC_PER_SEC 1000000ULL
 
-/* strv_consume() that treats a NULL string (a failed strprintf()) as out of memory. */
-static int consume(char ***l, char *s) {
-        return s ? strv_consume(l, s) : -ENOMEM;
-}
-
 static int add_exec(TransientUnit *u, const Procfile *p, const Process *process, unsigned i,
                     const char *agent) {
         _cleanup_free_ char *instance = strprintf("%u", i);
@@ -107,16 +102,17 @@ static int add_order(TransientUnit *u, const Procfile *p, const Process *process
         _cleanup_strv_free_ char **after = NULL;
         int r = 0;
 
-        for (size_t k = 0; r >= 0 && k < p->n_processes; k++) {
+        /* Sorted by order, as unit-render.c's write_order() relies on too: stop at the first not lower. */
+        for (size_t k = 0; r >= 0 && k < p->n_processes && p->processes[k]->order < process->order; k++) {
                 const Process *earlier = p->processes[k];
 
-                if (!earlier->starts || earlier->order >= process->order)
+                if (!earlier->starts)
                         continue;
                 for (unsigned n = 1; r >= 0 && n <= earlier->scale; n++)
-                        r = consume(&after, strprintf("%s-%s@%u.service", p->app, earlier->name, n));
+                        r = strv_consume(&after, strprintf("%s-%s@%u.service", p->app, earlier->name, n));
         }
         if (r >= 0 && process->listen)
-                r = consume(&after, strprintf("%s-%s@%u.socket", p->app, process->name, i));
+                r = strv_consume(&after, strprintf("%s-%s@%u.socket", p->app, process->name, i));
         if (r < 0 || !after)
                 return r;
         return transient_unit_add_strv(u, "After", PROPERTY_STRV, after);

@@ -120,7 +120,6 @@ static int add_tree(DevWatch *w, const char *path) {
                 return 0;
         while (r >= 0 && (de = readdir(dir))) {
                 _cleanup_free_ char *child = NULL;
-
                 struct stat st;
 
                 if (!dev_watch_name_counts(NULL, de->d_name) ||
@@ -129,7 +128,8 @@ static int add_tree(DevWatch *w, const char *path) {
                 child = path_join_absolute(path, de->d_name);
                 if (!child)
                         r = -ENOMEM;
-                else if (stat(child, &st) >= 0 && S_ISDIR(st.st_mode))
+                /* Only DT_UNKNOWN (some file systems) needs the stat(). */
+                else if (de->d_type == DT_DIR || (stat(child, &st) >= 0 && S_ISDIR(st.st_mode)))
                         r = add_tree(w, child);
         }
         closedir(dir);

@@ -21,6 +21,7 @@
 #include "manager.h"
 #include "path-util.h"
 #include "search-path.h"
+#include "string-util.h"
 #include "strv.h"
 
 static int read_file(const char *path, char **ret, size_t *ret_size) {
@@ -137,10 +138,8 @@ static int installed_copy(const SearchPath *sp, const Procfile *p, const Install
 
         if (!dir)
                 return -ENXIO;
-        if (strchr(p->origin, '\n')) {
-                log_error("%s: a path with a newline can't be recorded as the origin", p->origin);
-                return -EINVAL;
-        }
+        /* p->origin has no newline to break the origin mark: gen_load_and_render() refused control
+         * characters in it. */
         r = check_not_hidden(sp, dir, p->app);
         if (r < 0)
                 return r;
@@ -252,11 +251,10 @@ static int apply(const char *app, char * const *old_names, char * const *new_nam
         _cleanup_strv_free_ char **gone = NULL, **stopped = NULL, **target = NULL, **running_target = NULL;
         _cleanup_(manager_freep) Manager *m = NULL;
         const char *user = o->user ? " --user" : "";
-        char *target_name;
         int r;
 
-        if (names_gone(old_names, new_names, &gone) < 0 || asprintf(&target_name, "%s.target", app) < 0 ||
-            strv_consume(&target, target_name) < 0)
+        if (names_gone(old_names, new_names, &gone) < 0 ||
+            strv_consume(&target, strprintf("%s.target", app)) < 0)
                 return -ENOMEM;
         r = connect_manager(o->user, &m);
         if (r >= 0)

@@ -10,6 +10,7 @@
 
 #include "path-util.h"
 #include "search-path.h"
+#include "string-util.h"
 #include "strv.h"
 
 static int split_override(const char *override, char ***dirs) {
@@ -35,10 +36,10 @@ static int user_dirs(char ***dirs, bool *ret_has_runtime) {
         if (config_home && config_home[0] == '/')
                 d = path_join_absolute(config_home, "pandora");
         else if (home && home[0] == '/')
-                d = asprintf(&d, "%s/.config/pandora", home) < 0 ? NULL : d;
+                d = path_join_absolute(home, ".config/pandora");
         else
                 return -ENXIO;
-        if (!d || strv_consume(dirs, d) < 0)
+        if (strv_consume(dirs, d) < 0)
                 return -ENOMEM;
         *ret_has_runtime = runtime && runtime[0] == '/';
         if (*ret_has_runtime && strv_consume(dirs, path_join_absolute(runtime, "pandora")) < 0)
@@ -76,9 +77,7 @@ void search_path_done(SearchPath *s) {
 }
 
 char *search_path_procfile(const char *dir, const char *app) {
-        char *path;
-
-        return asprintf(&path, "%s/%s" PROCFILE_SUFFIX, dir, app) < 0 ? NULL : path;
+        return strprintf("%s/%s" PROCFILE_SUFFIX, dir, app);
 }
 
 int search_path_find(const SearchPath *s, const char *app, char **ret_path) {

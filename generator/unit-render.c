@@ -57,18 +57,26 @@ int unit_set_unit_names(const UnitSet *s, char ***ret) {
                         if (r < 0)
                                 return r;
                 }
-        /* Instances exist only as the links that want them. */
+        /* Instances exist only as the links that want them. A name linked twice (the target, by the
+         * autostart link too) is dropped after sorting, where its copies are neighbours. */
         for (size_t i = 0; i < s->n_links; i++) {
                 const char *slash = strrchr(s->links[i].path, '/'), *name = slash ? slash + 1 : s->links[i].path;
 
-                if (!strv_find(names, name)) {
-                        r = strv_extend(&names, name);
-                        if (r < 0)
-                                return r;
-                }
+                r = strv_extend(&names, name);
+                if (r < 0)
+                        return r;
         }
-        if (names)
-                qsort(names, strv_length(names), sizeof(char *), compare_names);
+        if (names) {
+                size_t n = strv_length(names), kept = 0;
+
+                qsort(names, n, sizeof(char *), compare_names);
+                for (size_t i = 0; i < n; i++)
+                        if (kept > 0 && streq(names[kept - 1], names[i]))
+                                free(names[i]);
+                        else
+                                names[kept++] = names[i];
+                names[kept] = NULL;
+        }
         *ret = TAKE_PTR(names);
         return 0;
 }

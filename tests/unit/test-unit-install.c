@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 
 /* unit_set_install(): every file created exclusively with its text, every link with its .wants/ directory
- * and its target, and on failure the errno and the path that failed, absolute. */
+ * and its target, and on failure the errno and the path that failed, absolute. unit_set_unit_names() of
+ * the same set: each unit it makes loadable once, sorted. */
 
 #include <errno.h>
 
 #include "test-util.h"
 
 #include "generator/unit-install.h"
+#include "strv.h"
 
 static char *scratch;
 
@@ -97,6 +99,17 @@ static void test_missing_parent_named(void **state _unused_) {
         assert_fails_at(out, ENOENT, out);
 }
 
+static void test_unit_names(void **state _unused_) {
+        _cleanup_strv_free_ char **names = NULL;
+        const char *expected[] = { "other.target", "shop-web@1.service", "shop-web@2.service", "shop.target" };
+
+        /* shop.target is both a file and the autostart link's name: listed once. */
+        assert_int_equal(unit_set_unit_names(&set, &names), 0);
+        assert_int_equal(strv_length(names), ELEMENTSOF(expected));
+        for (size_t i = 0; i < ELEMENTSOF(expected); i++)
+                assert_string_equal(names[i], expected[i]);
+}
+
 static int setup(void **state _unused_) {
         scratch = test_dir_new("test-unit-install");
         return 0;
@@ -113,6 +126,7 @@ int main(void) {
                 cmocka_unit_test(test_existing_file_named),
                 cmocka_unit_test(test_existing_link_named),
                 cmocka_unit_test(test_missing_parent_named),
+                cmocka_unit_test(test_unit_names),
         };
         return cmocka_run_group_tests_name("unit-install", tests, setup, teardown);
 }
