@@ -246,17 +246,6 @@ has_pid() {
     return 1
 }
 
-# poll SECONDS CMD...: runs CMD every 5 ms until it succeeds (its stdout passes through); fails
-# after SECONDS.
-poll() {
-    local end=$((${EPOCHREALTIME/[.,]/} + $1 * 1000000))
-    shift
-    until "$@"; do
-        ((${EPOCHREALTIME/[.,]/} < end)) || return 1
-        sleep 0.005
-    done
-}
-
 # served: whether the cluster app answers 200 on its port.
 served() {
     curl -fs --max-time 1 "http://127.0.0.1:$port/" >/dev/null
@@ -268,7 +257,7 @@ if ! daemon_up || ! start_app web; then
     skip 4 Pandora.js "pandora start of the cluster app failed: $(last_cli_line)"
     exit 0
 fi
-if ! poll 10 served; then
+if ! wait_for 10 served; then
     skip 5 Pandora.js "the cluster app did not answer on port $port within 10 s of its start"
     skip 4 Pandora.js "the cluster app did not answer on port $port within 10 s of its start"
     exit 0
@@ -304,13 +293,13 @@ for ((i = 1; i <= runs; i++)); do
     node "$here/client-loop.js" "$port" "$log" &
     client_pid=$!
     # Steady first: both workers answer the loop.
-    if ! poll 10 has_pid "$log" "${workers[0]}" || ! poll 10 has_pid "$log" "${workers[1]}"; then
+    if ! wait_for 10 has_pid "$log" "${workers[0]}" || ! wait_for 10 has_pid "$log" "${workers[1]}"; then
         skip 4 Pandora.js "the client loop did not get answers from both workers within 10 s"
         break
     fi
     kill_us=${EPOCHREALTIME/[.,]/}
     kill -KILL "${workers[0]}"
-    if ! back=$(poll 30 first_pid "$log" "${workers[@]}"); then
+    if ! back=$(wait_for 30 first_pid "$log" "${workers[@]}"); then
         skip 4 Pandora.js "no new worker answered within 30 s of the kill"
         break
     fi

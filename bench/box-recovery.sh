@@ -88,17 +88,6 @@ log_new_pid() {
     return 1
 }
 
-# wait_for SECONDS CMD...: runs CMD every 5 ms until it succeeds (its stdout passes through);
-# fails after SECONDS.
-wait_for() {
-    local deadline=$((${EPOCHREALTIME/[.,]/} + $1 * 1000000))
-    shift
-    until "$@"; do
-        ((${EPOCHREALTIME/[.,]/} < deadline)) || return 1
-        sleep 0.005
-    done
-}
-
 # unit_us UNIT PROPERTY: a timestamp property of UNIT in µs since the epoch.
 unit_us() {
     local ts

@@ -34,6 +34,17 @@ pss_kb() {
     awk '/^Pss:/ { print $2; exit }' "/proc/$1/smaps_rollup"
 }
 
+# wait_for SECONDS CMD...: runs CMD every 5 ms until it succeeds (its stdout passes through); fails
+# after SECONDS.
+wait_for() {
+    local deadline=$((${EPOCHREALTIME/[.,]/} + $1 * 1000000))
+    shift
+    until "$@"; do
+        ((${EPOCHREALTIME/[.,]/} < deadline)) || return 1
+        sleep 0.005
+    done
+}
+
 # wait_active UNIT...: polls (every ms, inside the sandbox) until every UNIT is active; fails after
 # ~20 s.
 wait_active() {
