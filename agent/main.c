@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "agent.h"
+#include "agent/core/agent.h"
 #include "config.h"
 
 static AgentOptions arg_options;

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "io-util.h"
-#include "macro.h"
+#include "common/io-util.h"
+#include "common/macro.h"
 
 int loop_write(int fd, const void *data, size_t n) {
         const char *p = data;

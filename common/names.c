@@ -4,7 +4,7 @@
 
 #include <string.h>
 
-#include "names.h"
+#include "common/names.h"
 
 #define LETTERS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 #define DIGITS "0123456789"

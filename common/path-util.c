@@ -8,8 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "macro.h"
-#include "path-util.h"
+#include "common/macro.h"
+#include "common/path-util.h"
 
 char *path_join_absolute(const char *base, const char *path) {
         char *joined;

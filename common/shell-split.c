@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "shell-split.h"
-#include "strv.h"
+#include "common/shell-split.h"
+#include "common/strv.h"
 
 #define BLANKS " \t\n\r"
 

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "string-util.h"
+#include "common/string-util.h"
 
 size_t string_distance(const char *a, const char *b) {
         size_t la = strlen(a), lb = strlen(b);

@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "macro.h"
+#include "common/macro.h"
 
 /* Levenshtein distance between a and b; for "did you mean" hints. */
 size_t string_distance(const char *a, const char *b) _pure_;

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "strv.h"
+#include "common/strv.h"
 
 char **strv_free(char **l) {
         STRV_FOREACH(s, l)

@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "macro.h"
+#include "common/macro.h"
 
 /* Frees every string and the vector; accepts NULL and returns NULL. */
 char **strv_free(char **l);

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
+#include "generator/log.h"
 
 static const char *log_program = "pandora-gen";
 static FILE *log_stream;

@@ -4,8 +4,8 @@
 /* pandora-gen's messages: "PROGRAM: message" on stderr, or on /dev/kmsg with a priority prefix when
  * systemd runs the generator. The one place in generator/ that prints errors. */
 
-#include "macro.h"
-#include "procfile.h"
+#include "common/macro.h"
+#include "common/procfile/procfile.h"
 
 /* Names messages after the generator and sends them to the kernel log when systemd runs it on a host
  * (systemd.generator(7)); not in a container, where /dev/kmsg is the host's. */

@@ -8,10 +8,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "path-util.h"
-#include "search-path.h"
-#include "string-util.h"
-#include "strv.h"
+#include "common/path-util.h"
+#include "common/string-util.h"
+#include "common/strv.h"
+#include "generator/search-path.h"
 
 static int split_override(const char *override, char ***dirs) {
         _cleanup_free_ char *copy = strdup(override);

@@ -5,7 +5,7 @@
  * quoted, with '"', '\\' and every control character escaped, '%' doubled, and '$' doubled where it
  * would be expanded. */
 
-#include "unit-escape.h"
+#include "generator/unit-escape.h"
 
 void unit_write_verbatim(FILE *f, const char *s) {
         for (; *s; s++) {

@@ -8,9 +8,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "io-util.h"
-#include "path-util.h"
-#include "unit-install.h"
+#include "common/io-util.h"
+#include "common/path-util.h"
+#include "generator/unit-install.h"
 
 static int write_file_exclusive(int dir_fd, const char *name, const char *text) {
         int fd, r;

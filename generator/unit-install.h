@@ -5,7 +5,7 @@
 
 #include <stdio.h>
 
-#include "unit-render.h"
+#include "generator/unit-render.h"
 
 /* Creates dir when missing (not its parents), then every file of set in it with O_EXCL (systemd.generator(7): never overwrite), creating the
  * .wants/ directories its links need. Returns 0 or a negative errno; on failure *ret_failed_path (when

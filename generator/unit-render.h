@@ -6,8 +6,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "macro.h"
-#include "procfile.h"
+#include "common/macro.h"
+#include "common/procfile/procfile.h"
 
 typedef struct UnitFile {
         char *name;             /* "shop-web@.service" */

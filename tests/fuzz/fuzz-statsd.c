@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 
-/* libFuzzer target for the statsd parser (statsd.c) and the sink it feeds (metrics-app.c): any datagram
+/* libFuzzer target for the statsd parser (statsd.c) and the sink it feeds (metrics/app.c): any datagram
  * must parse without a crash, a leak or undefined behaviour, and every line must be counted once. */
 
 #include <assert.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "metrics-app.h"
-#include "statsd.h"
+#include "agent/metrics/app.h"
+#include "agent/metrics/statsd.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -2,7 +2,7 @@
 # test-logging-lib.sh: helpers the logging tests share, on top of sandbox.sh and test-agent-lib.sh
 # (which the test sources first). Not a test itself.
 
-# The MESSAGE_IDs of agent/log-ids.h (and units/pandora.catalog), for the tests that source this.
+# The MESSAGE_IDs of agent/log/ids.h (and units/pandora.catalog), for the tests that source this.
 # shellcheck disable=SC2034
 id_starting=80e52aef21cd4ffebe025867602c5362
 id_started=11f9bc7c0ee5451e8f40a1d3a5450107

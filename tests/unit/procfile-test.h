@@ -6,8 +6,8 @@
 
 #include "test-util.h"
 
-#include "procfile.h"
-#include "strv.h"
+#include "common/procfile/procfile.h"
+#include "common/strv.h"
 
 static char *scratch;   /* the group's scratch directory, absolute */
 

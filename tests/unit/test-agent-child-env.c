@@ -9,9 +9,9 @@
 
 #include "test-util.h"
 
-#include "child-env.h"
-#include "spawn.h"
-#include "strv.h"
+#include "agent/lifecycle/child-env.h"
+#include "agent/lifecycle/spawn.h"
+#include "common/strv.h"
 
 static void test_env_one(char * const *base, const ChildEnvOptions *o, const char * const *expected) {
         _cleanup_strv_free_ char **env = NULL;

@@ -5,9 +5,9 @@
 
 #include "test-util.h"
 
-#include "counters.h"
-#include "drift.h"
-#include "strv.h"
+#include "agent/core/drift.h"
+#include "agent/metrics/counters.h"
+#include "common/strv.h"
 
 static void test_counter_names(void **state _unused_) {
         static const struct {

@@ -10,8 +10,8 @@
 
 #include "test-util.h"
 
-#include "exec-service.h"
-#include "strv.h"
+#include "agent/lifecycle/exec-service.h"
+#include "common/strv.h"
 
 typedef struct Harness {
         sd_event *event;

@@ -6,7 +6,7 @@
 
 #include "test-util.h"
 
-#include "lifecycle.h"
+#include "agent/lifecycle/lifecycle.h"
 
 #define N_MAX 8
 

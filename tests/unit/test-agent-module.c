@@ -8,8 +8,8 @@
 
 #include "test-util.h"
 
-#include "log.h"
-#include "module-service.h"
+#include "agent/lifecycle/module-service.h"
+#include "agent/log/log.h"
 
 static char *fixture(const char *variant) {
         char *path;

@@ -8,7 +8,7 @@
 
 #include "test-util.h"
 
-#include "notify.h"
+#include "agent/lifecycle/notify.h"
 
 typedef struct Case {
         const char *data;

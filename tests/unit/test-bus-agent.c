@@ -11,7 +11,7 @@
 
 #include "test-util.h"
 
-#include "bus-agent.h"
+#include "agent/bus/interfaces.h"
 
 typedef struct Fake {
         const char *state;

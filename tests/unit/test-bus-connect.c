@@ -12,7 +12,7 @@
 
 #include "test-util.h"
 
-#include "bus-agent.h"
+#include "agent/bus/interfaces.h"
 
 static const char bus_conf[] =
         "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN\"\n"

@@ -6,7 +6,7 @@
 
 #include "test-util.h"
 
-#include "bus-names.h"
+#include "agent/bus/names.h"
 
 static void test_instance_name_one(const char *app, const char *process, const char *instance,
                                    const char *expected) {

@@ -5,7 +5,7 @@
 
 #include "test-util.h"
 
-#include "config-value.h"
+#include "common/procfile/config-value.h"
 
 static ConfigValue *value_string(const char *name, const char *s) {
         ConfigValue *v = config_value_new(CONFIG_VALUE_STRING, name);

@@ -8,8 +8,8 @@
 
 #include "procfile-test.h"
 
-#include "generator/dev-format.h"
-#include "generator/dev-watch.h"
+#include "cli/dev/format.h"
+#include "cli/dev/watch.h"
 
 static void test_priority_one(const char *s, int expected) {
         assert_int_equal(dev_priority_from_string(s), expected);

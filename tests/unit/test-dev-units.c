@@ -6,7 +6,7 @@
 
 #include "procfile-test.h"
 
-#include "generator/dev-units.h"
+#include "cli/dev/units.h"
 
 static const char *dev_procfile =
         "app = \"shop\";\n"

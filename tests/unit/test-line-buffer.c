@@ -5,7 +5,7 @@
 
 #include "test-util.h"
 
-#include "line-buffer.h"
+#include "agent/log/line-buffer.h"
 
 typedef struct Seen {
         char text[4096];        /* every line handed over, each followed by '|' */

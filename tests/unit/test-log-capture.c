@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 
-/* log-capture.c on a real sd-event loop and real pipes, with log.c writing to stderr (read back from a
+/* log/capture.c on a real sd-event loop and real pipes, with log.c writing to stderr (read back from a
  * memfd): lines of both streams with their default priorities, partial lines at EOF and after the idle
  * time, draining at a child's exit, long lines cut and counted, many lines in order from another
  * process. */
@@ -12,8 +12,8 @@
 
 #include "test-util.h"
 
-#include "log-capture.h"
-#include "log.h"
+#include "agent/log/capture.h"
+#include "agent/log/log.h"
 
 typedef struct Fixture {
         sd_event *event;

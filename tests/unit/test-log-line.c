@@ -7,7 +7,7 @@
 
 #include <syslog.h>
 
-#include "log-line.h"
+#include "agent/log/line.h"
 
 #define NO_FIELDS ((const char *[]) { NULL })
 

@@ -7,7 +7,7 @@
 
 #include "test-util.h"
 
-#include "log.h"
+#include "agent/log/log.h"
 
 /* stderr redirected into a memfd, so that the test can read what log.c wrote. */
 typedef struct Captured {

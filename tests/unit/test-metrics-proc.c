@@ -6,8 +6,8 @@
 
 #include "test-util.h"
 
-#include "metrics-proc.h"
-#include "metrics-read.h"
+#include "agent/metrics/proc.h"
+#include "agent/metrics/read.h"
 
 #define METRICS_FIXTURES FIXTURES_DIR "/metrics"
 #define OLD_CGROUP "/system.slice/old@1.service"

@@ -9,8 +9,8 @@
 
 #include "test-util.h"
 
-#include "metrics-read.h"
-#include "metrics.h"
+#include "agent/metrics/metrics.h"
+#include "agent/metrics/read.h"
 
 #define METRICS_FIXTURES FIXTURES_DIR "/metrics"
 

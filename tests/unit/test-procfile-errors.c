@@ -8,7 +8,7 @@
 
 #include <sys/un.h>
 
-#include "procfile.h"
+#include "common/procfile/procfile.h"
 
 static char *scratch;
 

@@ -4,8 +4,8 @@
 
 #include "test-util.h"
 
-#include "shell-split.h"
-#include "strv.h"
+#include "common/shell-split.h"
+#include "common/strv.h"
 
 static void test_shell_split_one(const char *line, const char * const *expected) {
         _cleanup_strv_free_ char **words = NULL;

@@ -10,9 +10,9 @@
 
 #include "test-util.h"
 
-#include "metrics-app.h"
-#include "statsd-socket.h"
-#include "statsd.h"
+#include "agent/metrics/app.h"
+#include "agent/metrics/statsd-socket.h"
+#include "agent/metrics/statsd.h"
 
 static void test_line_one(const char *line, const char *name, StatsdType type, double value, bool delta,
                           double rate) {

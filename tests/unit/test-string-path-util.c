@@ -5,8 +5,8 @@
 
 #include "test-util.h"
 
-#include "path-util.h"
-#include "string-util.h"
+#include "common/path-util.h"
+#include "common/string-util.h"
 
 static void test_string_distance(void **state _unused_) {
         assert_int_equal(string_distance("", ""), 0);

@@ -5,8 +5,8 @@
 
 #include "test-util.h"
 
-#include "names.h"
-#include "strv.h"
+#include "common/names.h"
+#include "common/strv.h"
 
 static void test_strv_basics(void **state _unused_) {
         _cleanup_strv_free_ char **l = NULL, **copy = NULL, **empty = NULL;

@@ -8,8 +8,8 @@
 
 #include "test-util.h"
 
+#include "common/strv.h"
 #include "generator/unit-install.h"
-#include "strv.h"
 
 static char *scratch;
 

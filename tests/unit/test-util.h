@@ -17,7 +17,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "macro.h"
+#include "common/macro.h"
 
 /* Creates ./PREFIX.XXXXXX under the working directory and returns its absolute path. */
 static inline char *test_dir_new(const char *prefix) {

@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* The agent's one Context, shared by the core's files: agent.c sets it up and runs the loop, tasks.c
+ * turns the model into tasks, report.c says what happens (journal, sd_notify), publish.c puts it on
+ * D-Bus (metrics, statsd sockets), timers.c keeps its clock, stop deadline and watchdog. Calls between
+ * them go one way: agent.c → tasks, report, publish, timers; tasks → publish; report → publish, timers;
+ * publish → timers. Subsystems outside core/ never include this header. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <systemd/sd-event.h>
+
+#include "agent/bus/interfaces.h"
+#include "agent/core/agent.h"
+#include "agent/lifecycle/lifecycle.h"
+#include "agent/lifecycle/notify.h"
+#include "agent/log/log.h"
+#include "agent/metrics/app.h"
+#include "agent/metrics/metrics.h"
+#include "agent/metrics/statsd-socket.h"
+#include "common/procfile/procfile.h"
+
+/* What publish.c keeps per task (by Task.index) for the bus. */
+typedef struct TaskMetrics {
+        CounterSet counters;            /* an exec child's, from its statsd socket; a module keeps its own */
+        TimingSet timings;
+        MetricsAppSink sink;            /* the statsd socket's: counters and timings above */
+        StatsdSocket *statsd;           /* NULL: no $RUNTIME_DIRECTORY, or a module */
+        uint64_t starts;
+        uint64_t failures;
+        uint64_t start_duration_usec;
+        bool exit_counted;              /* its child's exit is in ChildrenExits */
+} TaskMetrics;
+
+typedef struct Context {
+        const AgentOptions *options;
+        sd_event *event;
+        Procfile *procfile;
+        const Process *process;
+        Lifecycle lifecycle;
+        size_t n_services;              /* tasks that are services; the entry, if any, is the last task */
+        NotifyServer notify;
+
+        int *listen_fds;                /* from the unit's Sockets=, at 3 and up */
+        size_t n_listen_fds;
+        char **listen_fd_names;
+        char *listen_fd_names_joined;   /* LISTEN_FDNAMES for children */
+
+        uint64_t watchdog_usec;         /* the unit's WatchdogSec=; 0: none */
+        bool watchdog_lapsed;           /* a child missed its own: stop pinging systemd */
+        sd_event_source *deadline_timer;
+        sd_event_source *watchdog_timer;
+
+        LogCounters log_counters;       /* every entry log.c wrote while the Context ran, for the metrics */
+
+        Metrics metrics;                /* the built-in indicators (publish.c) */
+        TaskMetrics *task_metrics;      /* one per task: the process's services, then its entry */
+        size_t n_task_metrics;
+        sd_event_source *log_sync;      /* copies log_counters into metrics after each dispatch */
+        BusAgent *bus;
+        char *unit;                     /* the systemd unit we run in; NULL: none */
+        bool restarts_known;
+        bool bus_name_logged;
+} Context;
+
+/* tasks.c: adds a task for every service of the process, in start order, and one for its entry.
+ * Logs what is wrong and returns a negative errno when a service can't be set up (a bad module). */
+int context_add_tasks(Context *c);
+
+/* report.c: the lifecycle's handler, logging each event and notifying systemd. */
+void context_on_lifecycle_event(Lifecycle *l, LifecycleEvent event, Task *t, void *userdata);
+
+/* report.c: a child sent STATUS=; passes it on to systemd. */
+void context_report_child_status(Context *c, const char *name, const char *status);
+
+/* publish.c: the registry, its sampling timer and the per-task metrics, before the tasks are added.
+ * Logs and returns a negative errno on failure. */
+int context_setup_metrics(Context *c);
+
+/* publish.c: the statsd socket of the exec task about to be added at index (service: its name,
+ * NULL for the entry). Returns its path for the child's $PANDORA_METRICS_SOCKET, or NULL when there is
+ * none (no $RUNTIME_DIRECTORY; a failure is logged). */
+const char *context_open_statsd(Context *c, size_t index, const char *service);
+
+/* publish.c: puts the instance on the bus, once the tasks exist. Never fails the instance: a bus
+ * that can't be reached is logged once and retried. */
+void context_connect_bus(Context *c);
+
+/* publish.c: counts a lifecycle event and tells the bus's watchers. */
+void context_metrics_on_event(Context *c, LifecycleEvent event, Task *t);
+
+/* publish.c: frees the bus, the statsd sockets and the registry. */
+void context_metrics_done(Context *c);
+
+/* timers.c: adds the stop-deadline timer (disarmed) and, when the unit has WatchdogSec=, the watchdog
+ * timer to c->event. Returns 0 or a negative errno. */
+int context_setup_timers(Context *c);
+
+/* timers.c: arms the stop-deadline timer on lifecycle_next_deadline(). */
+void context_arm_deadline(Context *c);
+
+/* timers.c: the lifecycle's clock, CLOCK_MONOTONIC in µs (the loop's time while there is a loop). */
+uint64_t context_now(void *userdata);

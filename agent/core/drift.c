@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+
+/* The comparison behind "the procfile changed since the units were generated". It only sees what
+ * reaches the agent: Environment= (the process's env and PANDORA_SCALE), LISTEN_FDS and
+ * WATCHDOG_USEC; a changed stop timeout or restart policy goes unnoticed. */
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent/core/drift.h"
+#include "common/strv.h"
+
+static int check_env(const Process *process, char * const *env, char **ret) {
+        STRV_FOREACH(e, process->env) {
+                size_t n = strcspn(*e, "=");
+                _cleanup_free_ char *name = strndup(*e, n);
+                const char *unit;
+
+                if (!name)
+                        return -ENOMEM;
+                unit = strv_env_get(env, name);
+                if (unit && streq(unit, *e + n + 1))
+                        continue;
+                if (!unit)
+                        return asprintf(ret, "env '%s' is set in the procfile but not in the unit", name) < 0
+                                ? -ENOMEM : 0;
+                return asprintf(ret, "env '%s' is '%s' in the procfile but '%s' in the unit", name, *e + n + 1,
+                                unit) < 0 ? -ENOMEM : 0;
+        }
+        return 0;
+}
+
+static int check_scale(const Process *process, char * const *env, char **ret) {
+        const char *unit = strv_env_get(env, "PANDORA_SCALE");
+        char now[16];
+
+        /* "auto" depends on the machine and $DEFAULT_WORKER_COUNT, not on the file. */
+        if (!unit || process->scale_auto)
+                return 0;
+        snprintf(now, sizeof(now), "%u", process->scale);
+        if (streq(now, unit))
+                return 0;
+        return asprintf(ret, "scale is %s in the procfile but %s in the unit", now, unit) < 0 ? -ENOMEM : 0;
+}
+
+static int check_units_settings(const Process *process, const DriftInput *in, char **ret) {
+        bool listens = strv_length(process->listen) > 0;
+
+        if (listens && in->n_listen_fds == 0)
+                return asprintf(ret, "the procfile has 'listen' but the unit got no sockets") < 0 ? -ENOMEM : 0;
+        if (!listens && in->n_listen_fds > 0)
+                return asprintf(ret, "the unit passed %zu sockets but the procfile has no 'listen'",
+                                in->n_listen_fds) < 0 ? -ENOMEM : 0;
+        if (process->watchdog_ms * 1000 != in->watchdog_usec)
+                return asprintf(ret, "watchdog_ms is %" PRIu64 " in the procfile but %" PRIu64 " in the unit",
+                                process->watchdog_ms, in->watchdog_usec / 1000) < 0 ? -ENOMEM : 0;
+        return 0;
+}
+
+int drift_check(const Process *process, const DriftInput *in, char **ret) {
+        char *message = NULL;
+        int r;
+
+        r = check_env(process, in->env, &message);
+        if (r >= 0 && !message)
+                r = check_scale(process, in->env, &message);
+        if (r >= 0 && !message)
+                r = check_units_settings(process, in, &message);
+        if (r < 0)
+                return r;
+        *ret = message;
+        return 0;
+}

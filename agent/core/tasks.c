@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: MIT */
+
+/* From the model to tasks: the process's services in the order procfile_load() resolved (weight,
+ * then file order), then its entry, as Pandora.js started a process's services before its main
+ * program. Modules are loaded here, before anything starts, so that a wrong file stops the instance
+ * with one message instead of a start and a rollback. */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent/core/context.h"
+#include "agent/lifecycle/exec-service.h"
+#include "agent/lifecycle/module-service.h"
+#include "agent/log/log.h"
+
+extern char **environ;
+
+static int add_exec(Context *c, const char *name, char * const *argv, const char *config_json, bool notify,
+                    uint64_t stop_timeout_usec) {
+        ChildEnvOptions o = {
+                .notify_socket = c->notify.address,
+                .n_listen_fds = c->n_listen_fds,
+                .listen_fd_names = c->listen_fd_names_joined,
+                .watchdog_usec = c->watchdog_usec,
+                .service = name,
+                .config_json = config_json,
+                .metrics_socket = context_open_statsd(c, c->lifecycle.n_tasks, name),
+        };
+        ExecService *s;
+        Task *t;
+        int r;
+
+        r = exec_service_new(c->event, name, argv, environ, &o, notify, &s);
+        if (r < 0)
+                return r;
+        r = lifecycle_add_task(&c->lifecycle, name ?: "entry", &exec_service_ops, s, stop_timeout_usec, &t);
+        if (r < 0) {
+                exec_service_ops.destroy(s);
+                return r;
+        }
+        s->task = t;
+        return 0;
+}
+
+static int add_module(Context *c, const Service *service) {
+        ModuleServiceSetup setup = {
+                .name = service->name,
+                .path = service->module,
+                .config = service->config,
+                .config_json = service->config_json,
+                .event = c->event,
+                .listen_fds = c->listen_fds,
+                .n_listen_fds = c->n_listen_fds,
+                .listen_fd_names = c->listen_fd_names,
+        };
+        _cleanup_free_ char *error = NULL;
+        PandoraService *m;
+        Task *t;
+        int r;
+
+        r = module_service_load(&setup, &m, &error);
+        if (r < 0) {
+                log_error("%s:%u: services.%s.module: %s", service->file, service->line, service->name,
+                          error ?: strerror(-r));
+                return r;
+        }
+        r = lifecycle_add_task(&c->lifecycle, service->name, &module_service_ops, m,
+                               service->stop_timeout_ms * 1000, &t);
+        if (r < 0) {
+                module_service_free(m);
+                return r;
+        }
+        m->task = t;
+        return 0;
+}
+
+static int add_service(Context *c, const Service *s) {
+        if (s->kind == SERVICE_MODULE)
+                return add_module(c, s);
+        return add_exec(c, s->name, s->argv, s->config_json, s->ready == SERVICE_READY_NOTIFY,
+                        s->stop_timeout_ms * 1000);
+}
+
+int context_add_tasks(Context *c) {
+        const Process *p = c->process;
+        int r;
+
+        for (size_t i = 0; i < p->n_services; i++) {
+                r = add_service(c, p->services[i].service);
+                if (r == -ENOMEM)
+                        log_error("Out of memory");
+                if (r < 0)
+                        return r;
+        }
+        c->n_services = p->n_services;
+        if (p->argv) {
+                r = add_exec(c, NULL, p->argv, NULL, false, 0);
+                if (r < 0) {
+                        log_error("Can't set up the entry: %s", strerror(-r));
+                        return r;
+                }
+        }
+        return 0;
+}

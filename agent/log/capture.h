@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* A child's stdout and stderr, captured through two pipes into the journal, line by line, with the
+ * child's service as PANDORA_SERVICE and SYSLOG_IDENTIFIER (the process's name for the entry). The
+ * pipes are read on the agent's sd-event loop; lines are cut as line-buffer.h says, parsed as
+ * log/line.h says, and sent by log_submit(). A partial line is sent at EOF, when the child exits, and
+ * once the child has written nothing more for LOG_CAPTURE_IDLE_USEC. */
+
+#include <sys/types.h>
+#include <systemd/sd-event.h>
+
+#include "agent/log/line-buffer.h"
+
+/* How long a partial line waits for the rest of it: long enough for a writer's next write() of the
+ * same line, short enough for a prompt or a progress dot to be seen. */
+#define LOG_CAPTURE_IDLE_USEC (250 * 1000ULL)
+
+/* At most this many PANDORA_JSON_* fields per entry: journald ignores an entry of more than 1024
+ * fields, and we would rather lose fields than the line. */
+#define LOG_CAPTURE_JSON_FIELDS_MAX 256
+
+typedef struct LogCapture LogCapture;
+
+typedef struct LogStream {
+        LogCapture *capture;
+        int fd;                         /* the pipe's read end; -1 once closed */
+        int priority;                   /* of a line that says none: LOG_INFO for stdout, LOG_ERR for stderr */
+        sd_event_source *io;
+        sd_event_source *idle;          /* flushes a partial line once the writer is quiet */
+        LineBuffer buffer;
+} LogStream;
+
+struct LogCapture {
+        sd_event *event;
+        char *service;                  /* NULL: the entry */
+        pid_t pid;                      /* SYSLOG_PID of its lines; 0 until started */
+        LogStream out, err;
+        int child_fds[2];               /* the write ends: the child's 1 and 2, until log_capture_started() */
+};
+
+/* Makes the pipes and watches their read ends on e. service: the service's name, NULL for the entry.
+ * Returns 0 or a negative errno; the child's ends are in (*ret)->child_fds. */
+int log_capture_new(sd_event *e, const char *service, LogCapture **ret);
+
+/* The child pid runs with the write ends: closes the agent's copies, so that EOF comes when the child
+ * (and whatever inherited them) is gone. */
+void log_capture_started(LogCapture *c, pid_t pid);
+
+/* Reads what the pipes hold now and sends every line, the partial ones too: the child exited, and its
+ * last words go before the agent's message about it. The pipes stay watched while something else still
+ * holds them open. */
+void log_capture_drain(LogCapture *c);
+
+/* Drains, closes and frees. Accepts NULL; returns NULL. */
+LogCapture *log_capture_free(LogCapture *c);

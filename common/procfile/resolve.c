@@ -1,0 +1,368 @@
+/* SPDX-License-Identifier: MIT */
+
+/* Resolution, as Pandora.js 1.x's ProcfileReconciler and ServiceReconciler do it:
+ * - a process starts when it has an entry, a service names it, or any service is on "all";
+ * - a running process runs its own services plus every "all" and "weak-all" service;
+ * - inside a process, a service weighs 1 + its heaviest dependency (1 without any), a direct
+ *   dependency on "all" puts it after everything else, and services start by ascending weight with
+ *   ties in file order.
+ * Pandora's quirks we fix on purpose: scale 0 is allowed, env merges, and process order is stable. */
+
+#include <stdarg.h>
+#include <sys/types.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/names.h"
+#include "common/path-util.h"
+#include "common/procfile/internal.h"
+#include "common/strv.h"
+
+static const char *service_category(const Procfile *p, const Service *s) {
+        return s->process ?: p->default_process;
+}
+
+static bool service_depends_on_all(const Service *s) {
+        return strv_find(s->dependencies, PROCESS_ALL);
+}
+
+/* An error at GROUP.NAME[.KEY] ("services.cache.process"), in file at line. */
+static int entity_errorv(ProcfileError *e, const char *file, unsigned line, const char *group, const char *name,
+                         const char *key, const char *format, va_list ap) {
+        _cleanup_free_ char *field = NULL;
+
+        if (asprintf(&field, "%s.%s%s%s", group, name, key ? "." : "", key ?: "") < 0)
+                return -ENOMEM;
+        return procfile_error_setv(e, file, line, field, format, ap);
+}
+
+/* An error at services.NAME[.key], on the given line (the service's own line when 0). */
+static int service_error(const Procfile *p, const Service *s, const char *key, unsigned line,
+                         ProcfileError *e, const char *format, ...) _printf_(6, 7);
+static int service_error(const Procfile *p, const Service *s, const char *key, unsigned line,
+                         ProcfileError *e, const char *format, ...) {
+        va_list ap;
+        int r;
+
+        va_start(ap, format);
+        r = entity_errorv(e, s->file ?: p->path, line ?: s->line, "services", s->name, key, format, ap);
+        va_end(ap);
+        return r;
+}
+
+static int resolve_defaults(Procfile *p, const char *default_app, ProcfileError *e) {
+        _cleanup_free_ char *dir = path_dirname(p->origin), *base = NULL;
+
+        if (!dir)
+                return -ENOMEM;
+        if (!p->app && default_app) {
+                if (!unit_prefix_is_valid(default_app))
+                        return procfile_error_set(e, p->path, 0, "app", "file name '%s' is not a valid unit "
+                                                  "name prefix; set 'app'", default_app);
+                p->app = strdup(default_app);
+                if (!p->app)
+                        return -ENOMEM;
+        }
+        if (!p->app) {
+                base = path_basename(dir);
+                if (!base)
+                        return -ENOMEM;
+                if (!unit_prefix_is_valid(base))
+                        return procfile_error_set(e, p->path, 0, "app", "directory name '%s' is not a valid "
+                                                  "unit name prefix; set 'app'", base);
+                p->app = TAKE_PTR(base);
+        }
+        if (!p->dir)
+                p->dir = TAKE_PTR(dir);
+        if (!p->default_process) {
+                p->default_process = strdup(PROCFILE_DEFAULT_PROCESS);
+                if (!p->default_process)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+/* Every service is complete and names things that exist. */
+static int check_services(const Procfile *p, ProcfileError *e) {
+        for (size_t i = 0; i < p->n_services; i++) {
+                const Service *s = p->services[i];
+                const char *category = service_category(p, s);
+
+                if (s->kind < 0)
+                        return service_error(p, s, NULL, 0, e, "needs exactly one of 'exec' or 'module'");
+                if (!streq(category, PROCESS_ALL) && !streq(category, PROCESS_WEAK_ALL) &&
+                    !procfile_find_process(p, category))
+                        return service_error(p, s, s->process ? "process" : NULL, s->process_line, e,
+                                             "service '%s' names undefined process '%s'%s", s->name, category,
+                                             s->process ? "" : " (from default_process)");
+                STRV_FOREACH(d, s->dependencies)
+                        if (!streq(*d, PROCESS_ALL) && !procfile_find_service(p, *d))
+                                return service_error(p, s, "dependencies", s->dependencies_line, e,
+                                                     "unknown service '%s'", *d);
+        }
+        return 0;
+}
+
+static void decide_what_starts(Procfile *p) {
+        bool any_all = false;
+
+        for (size_t i = 0; i < p->n_services; i++)
+                any_all = any_all || streq(service_category(p, p->services[i]), PROCESS_ALL);
+
+        for (size_t i = 0; i < p->n_processes; i++) {
+                Process *process = p->processes[i];
+
+                process->starts = any_all || process->entry;
+                for (size_t j = 0; j < p->n_services && !process->starts; j++)
+                        process->starts = streq(service_category(p, p->services[j]), process->name);
+        }
+}
+
+/* An error at processes.NAME[.key], on the process's line. */
+static int process_error(const Procfile *p, const Process *process, const char *key, ProcfileError *e,
+                         const char *format, ...) _printf_(5, 6);
+static int process_error(const Procfile *p, const Process *process, const char *key, ProcfileError *e,
+                         const char *format, ...) {
+        va_list ap;
+        int r;
+
+        va_start(ap, format);
+        r = entity_errorv(e, process->file ?: p->path, process->line, "processes", process->name, key, format,
+                          ap);
+        va_end(ap);
+        return r;
+}
+
+/* The app's env first, then the process's own (the built-in's values, then the file's) over it. */
+static int resolve_env(const Procfile *p, Process *process) {
+        _cleanup_strv_free_ char **own = TAKE_PTR(process->env);
+
+        process->env = strv_copy(p->env);
+        if (p->env && !process->env)
+                return -ENOMEM;
+        return strv_env_merge(&process->env, own);
+}
+
+static int resolve_process_fields(const Procfile *p, Process *process, int auto_scale, ProcfileError *e) {
+        char longest[UNIT_NAME_LENGTH_MAX * 2];
+        int r;
+
+        if (process->scale_auto) {
+                if (auto_scale < 0)
+                        return process_error(p, process, "scale", e, "\"auto\" needs DEFAULT_WORKER_COUNT to "
+                                             "be a positive integer, not '%s'",
+                                             getenv("DEFAULT_WORKER_COUNT") ?: "");
+                process->scale = auto_scale;
+        }
+
+        if (process->entry) {
+                process->argv = strv_copy(process->entry);
+                if (!process->argv || strv_extend_strv(&process->argv, process->args) < 0)
+                        return -ENOMEM;
+        }
+
+        r = resolve_env(p, process);
+        if (r < 0)
+                return r;
+
+        snprintf(longest, sizeof(longest), "%s-%s@%u.service", p->app, process->name, process->scale);
+        if (strlen(longest) > UNIT_NAME_LENGTH_MAX)
+                return process_error(p, process, NULL, e, "unit name '%s' is longer than %d characters",
+                                     longest, UNIT_NAME_LENGTH_MAX);
+        return 0;
+}
+
+/* The services of one process, weighed by a depth-first walk that remembers its path for cycles. */
+typedef struct Weigher {
+        const Procfile *procfile;
+        const Process *process;
+        ProcessService *set;    /* the process's services in file order */
+        size_t n;
+        bool *visiting;
+        size_t *path;           /* indexes into set, the walk's current chain */
+        size_t depth;
+        ProcfileError *error;
+} Weigher;
+
+static ssize_t weigher_index(const Weigher *w, const char *name) {
+        for (size_t i = 0; i < w->n; i++)
+                if (streq(w->set[i].service->name, name))
+                        return (ssize_t) i;
+        return -1;
+}
+
+static int weigher_cycle_error(Weigher *w, size_t again) {
+        _cleanup_free_ char *chain = NULL;
+        size_t size = 0, start = 0;
+        FILE *f;
+
+        while (w->path[start] != again)
+                start++;
+        f = open_memstream(&chain, &size);
+        if (!f)
+                return -ENOMEM;
+        for (size_t i = start; i < w->depth; i++)
+                fprintf(f, "%s -> ", w->set[w->path[i]].service->name);
+        fputs(w->set[again].service->name, f);
+        if (fclose(f) != 0)
+                return -ENOMEM;
+        return service_error(w->procfile, w->set[again].service, "dependencies",
+                             w->set[again].service->dependencies_line, w->error, "dependency cycle: %s", chain);
+}
+
+static int weigher_weigh(Weigher *w, size_t i) {
+        const Service *s = w->set[i].service;
+        unsigned weight = 1;
+        int r;
+
+        if (w->set[i].weight > 0)
+                return 0;
+        if (w->visiting[i])
+                return weigher_cycle_error(w, i);
+
+        w->visiting[i] = true;
+        w->path[w->depth++] = i;
+        STRV_FOREACH(d, s->dependencies) {
+                ssize_t j;
+
+                if (streq(*d, PROCESS_ALL))
+                        continue;
+                j = weigher_index(w, *d);
+                if (j < 0)
+                        return service_error(w->procfile, s, "dependencies", s->dependencies_line, w->error,
+                                             "'%s' is not on process '%s'", *d, w->process->name);
+                if (service_depends_on_all(w->set[j].service))
+                        return service_error(w->procfile, s, "dependencies", s->dependencies_line, w->error,
+                                             "'all' is reached through '%s'; only a direct dependency may "
+                                             "be 'all'", *d);
+                r = weigher_weigh(w, j);
+                if (r < 0)
+                        return r;
+                if (w->set[j].weight + 1 > weight)
+                        weight = w->set[j].weight + 1;
+        }
+        w->depth--;
+        w->visiting[i] = false;
+        w->set[i].weight = weight;
+        return 0;
+}
+
+/* Weighs every service of the set; a direct dependency on "all" goes after everything else. */
+static int weigher_run(Weigher *w) {
+        unsigned heaviest = 0;
+        int r;
+
+        for (size_t i = 0; i < w->n; i++) {
+                r = weigher_weigh(w, i);
+                if (r < 0)
+                        return r;
+                if (!service_depends_on_all(w->set[i].service) && w->set[i].weight > heaviest)
+                        heaviest = w->set[i].weight;
+        }
+        for (size_t i = 0; i < w->n; i++)
+                if (service_depends_on_all(w->set[i].service) && w->set[i].weight <= heaviest)
+                        w->set[i].weight = heaviest + 1;
+        return 0;
+}
+
+/* Sorts by weight, keeping file order among equals (insertion sort: stable, and the sets are small). */
+static void sort_by_weight(ProcessService *set, size_t n) {
+        for (size_t i = 1; i < n; i++) {
+                ProcessService moving = set[i];
+                size_t j = i;
+
+                for (; j > 0 && set[j - 1].weight > moving.weight; j--)
+                        set[j] = set[j - 1];
+                set[j] = moving;
+        }
+}
+
+static int resolve_process_services(const Procfile *p, Process *process, ProcfileError *e) {
+        _cleanup_free_ ProcessService *set = calloc(p->n_services + 1, sizeof(ProcessService));
+        _cleanup_free_ bool *visiting = calloc(p->n_services + 1, sizeof(bool));
+        _cleanup_free_ size_t *path = calloc(p->n_services + 1, sizeof(size_t));
+        Weigher w = { .procfile = p, .process = process, .visiting = visiting, .path = path, .error = e };
+        int r;
+
+        if (!set || !visiting || !path)
+                return -ENOMEM;
+        for (size_t i = 0; i < p->n_services; i++) {
+                const char *category = service_category(p, p->services[i]);
+
+                if (streq(category, process->name) || streq(category, PROCESS_ALL) ||
+                    streq(category, PROCESS_WEAK_ALL))
+                        set[w.n++].service = p->services[i];
+        }
+        w.set = set;
+        r = weigher_run(&w);
+        if (r < 0)
+                return r;
+        sort_by_weight(set, w.n);
+        process->services = TAKE_PTR(set);
+        process->n_services = w.n;
+        return 0;
+}
+
+/* Sorts processes by order, keeping definition order among equals. */
+static void sort_by_order(Process **processes, size_t n) {
+        for (size_t i = 1; i < n; i++) {
+                Process *moving = processes[i];
+                size_t j = i;
+
+                for (; j > 0 && processes[j - 1]->order > moving->order; j--)
+                        processes[j] = processes[j - 1];
+                processes[j] = moving;
+        }
+}
+
+static int resolve_config(Procfile *p) {
+        int r;
+
+        for (size_t i = 0; i < p->n_services; i++) {
+                Service *s = p->services[i];
+
+                if (!s->config) {
+                        s->config_json = strdup("{}");
+                        if (!s->config_json)
+                                return -ENOMEM;
+                        continue;
+                }
+                r = config_value_to_json(s->config, &s->config_json);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int procfile_resolve(Procfile *p, int auto_scale, const char *default_app, ProcfileError *e) {
+        bool anything = false;
+        int r;
+
+        r = resolve_defaults(p, default_app, e);
+        if (r < 0)
+                return r;
+        r = check_services(p, e);
+        if (r < 0)
+                return r;
+        decide_what_starts(p);
+
+        for (size_t i = 0; i < p->n_processes; i++) {
+                Process *process = p->processes[i];
+
+                if (!process->starts)
+                        continue;
+                anything = true;
+                r = resolve_process_fields(p, process, auto_scale, e);
+                if (r < 0)
+                        return r;
+                r = resolve_process_services(p, process, e);
+                if (r < 0)
+                        return r;
+        }
+        if (!anything)
+                return procfile_error_set(e, p->path, 0, NULL, "nothing to start in '%s'", p->path);
+
+        sort_by_order(p->processes, p->n_processes);
+        return resolve_config(p);
+}
