@@ -232,6 +232,8 @@ static void write_service(const Renderer *r, const Process *process, FILE *f) {
         write_environment(r, process, f);
         fprintf(f, "Restart=%s\nRestartSec=%" PRIu64 "ms\nTimeoutStopSec=%" PRIu64 "ms\nKillMode=mixed\n",
                 restart_policy_to_string(process->restart), process->restart_delay_ms, process->stop_timeout_ms);
+        if (process->start_timeout_ms > 0)
+                fprintf(f, "TimeoutStartSec=%" PRIu64 "ms\n", process->start_timeout_ms);
         if (process->watchdog_ms > 0)
                 fprintf(f, "WatchdogSec=%" PRIu64 "ms\n", process->watchdog_ms);
         fprintf(f, "SyslogIdentifier=%s-%s\n", app, process->name);

@@ -25,6 +25,7 @@ static void context_done(Context *c) {
         context_metrics_done(c);
         lifecycle_done(&c->lifecycle);
         notify_server_done(&c->notify);
+        listen_share_done(&c->listen_share);
         c->deadline_timer = sd_event_source_disable_unref(c->deadline_timer);
         c->watchdog_timer = sd_event_source_disable_unref(c->watchdog_timer);
         c->event = sd_event_unref(c->event);
@@ -165,6 +166,9 @@ static int context_setup(Context *c) {
                 log_error("Can't take the unit's sockets: %s", strerror(-r));
                 return r;
         }
+        r = context_setup_listen(c);
+        if (r < 0)
+                return r;
         context_check_drift(c);
         lifecycle_init(&c->lifecycle, stop_window_usec(c->process), context_now, context_on_lifecycle_event, c);
         return 0;
@@ -177,7 +181,7 @@ static int fail_early(int status, int error) {
 }
 
 int agent_run(const AgentOptions *o) {
-        _cleanup_(context_done) Context c = { .options = o, .notify.fd = -1 };
+        _cleanup_(context_done) Context c = { .options = o, .notify.fd = -1, .listen_share.fd = -1 };
         int r;
 
         log_set_identity(getenv("PANDORA_APP"), o->process, o->instance);

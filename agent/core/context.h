@@ -13,6 +13,8 @@
 #include <systemd/sd-event.h>
 
 #include "agent/bus/interfaces.h"
+#include "agent/lifecycle/child-env.h"
+#include "agent/listen/share.h"
 #include "agent/core/agent.h"
 #include "agent/lifecycle/lifecycle.h"
 #include "agent/lifecycle/notify.h"
@@ -47,6 +49,10 @@ typedef struct Context {
         size_t n_listen_fds;
         char **listen_fd_names;
         char *listen_fd_names_joined;   /* LISTEN_FDNAMES for children */
+        ListenShare listen_share;       /* the interposer's requests (share.c); fd -1: not shared */
+        const char *listen_preload;     /* the interposer for children's LD_PRELOAD; NULL: none */
+        bool listen_reuseport;          /* no `listen`, scale > 1: children bind with SO_REUSEPORT */
+        bool reuseport_logged;
 
         uint64_t watchdog_usec;         /* the unit's WatchdogSec=; 0: none */
         bool watchdog_lapsed;           /* a child missed its own: stop pinging systemd */
@@ -93,6 +99,17 @@ void context_metrics_on_event(Context *c, LifecycleEvent event, Task *t);
 
 /* publish.c: frees the bus, the statsd sockets and the registry. */
 void context_metrics_done(Context *c);
+
+/* share.c: shares the unit's sockets with the children's bind() through the interposer (or, with no
+ * sockets at scale > 1, has them bind with SO_REUSEPORT), unless the process says share_listen = false.
+ * Logs and returns a negative errno when the request socket can't be opened. */
+int context_setup_listen(Context *c);
+
+/* share.c: what a child's environment needs for the interposer. */
+void context_listen_env(const Context *c, ChildEnvOptions *o);
+
+/* share.c: writes the unit's shared addresses, "[::]:3000, /run/app.sock", into buf. */
+void context_listen_addresses(const Context *c, char *buf, size_t size);
 
 /* timers.c: adds the stop-deadline timer (disarmed) and, when the unit has WatchdogSec=, the watchdog
  * timer to c->event. Returns 0 or a negative errno. */

@@ -74,10 +74,22 @@ static void capitalize(char *buf) {
 }
 
 /* Why a task failed: how its child ended, or the error its start or stop returned. */
-static char *failure_reason(const Task *t) {
+static char *failure_reason(const Context *c, const Task *t) {
         ExecService *s = exec_service_from_task(t);
         char *text;
 
+        if (s && s->listen_timed_out) {
+                char addresses[512];
+
+                context_listen_addresses(c, addresses, sizeof(addresses));
+                if (asprintf(&text, "it did not listen on %s within %" PRIu64 " ms (ready = \"listening\"). A "
+                             "program that does not bind() through the C library (statically linked) can't be "
+                             "given the socket: have it take fd 3 (sd_listen_fds(3)) and set ready = \"started\" "
+                             "or \"notify\"", addresses[0] ? addresses : "the unit's sockets",
+                             s->listen_timeout_usec / 1000) < 0)
+                        return NULL;
+                return text;
+        }
         if (s && s->exit_code != 0)
                 return exec_service_describe_exit(s);
         if (s && t->error != -ETIME && asprintf(&text, "can't execute '%s': %s", s->path ?: s->argv[0],
@@ -117,14 +129,14 @@ static void report_start(Context *c, LifecycleEvent event, Task *t, const char *
                 log_event(LOG_INFO, service, f->list, "Started %s", what);
                 break;
         case LIFECYCLE_TASK_START_FAILED:
-                reason = failure_reason(t);
+                reason = failure_reason(c, t);
                 fields_add(f, PANDORA_MESSAGE_SERVICE_FAILED);
                 fields_add_end(f, t);
                 log_event(LOG_ERR, service, f->list, "%s failed to start: %s", what, reason ?: "out of memory");
                 break;
         default:
                 /* LIFECYCLE_TASK_DIED: a child that exited, or a module that reported a failure. */
-                reason = failure_reason(t);
+                reason = failure_reason(c, t);
                 fields_add(f, exec_service_from_task(t) ? PANDORA_MESSAGE_CHILD_EXITED : PANDORA_MESSAGE_SERVICE_FAILED);
                 fields_add_end(f, t);
                 log_event(LOG_ERR, service, f->list, "%s stopped on its own: %s", what, reason ?: "out of memory");
@@ -157,7 +169,7 @@ static void report_stop(Context *c, LifecycleEvent event, Task *t, const char *w
                         log_event(LOG_INFO, service, f->list, "Stopped %s", what);
                         break;
                 }
-                reason = failure_reason(t);
+                reason = failure_reason(c, t);
                 log_event(LOG_WARNING, service, f->list, "Stopped %s uncleanly: %s", what, reason ?: "out of memory");
                 break;
         }

@@ -15,8 +15,20 @@
 
 extern char **environ;
 
-static int add_exec(Context *c, const char *name, char * const *argv, const char *config_json, bool notify,
-                    uint64_t stop_timeout_usec) {
+/* Systemd's DefaultTimeoutStartSec=, which a unit without TimeoutStartSec= (no start_timeout_ms) has. */
+#define DEFAULT_START_TIMEOUT_USEC (90 * 1000000ULL)
+
+/* How long a "listening" task may take to listen: the unit's start timeout, less a tenth of it (at
+ * most a second), so that the agent says why before systemd kills it. */
+static uint64_t listen_timeout_usec(const Process *p) {
+        uint64_t window = p->start_timeout_ms > 0 ? p->start_timeout_ms * 1000 : DEFAULT_START_TIMEOUT_USEC;
+        uint64_t margin = window / 10;
+
+        return window - (margin < 1000000 ? margin : 1000000);
+}
+
+static int add_exec(Context *c, const char *name, char * const *argv, const char *config_json,
+                    ServiceReady ready, uint64_t stop_timeout_usec) {
         ChildEnvOptions o = {
                 .notify_socket = c->notify.address,
                 .n_listen_fds = c->n_listen_fds,
@@ -30,9 +42,12 @@ static int add_exec(Context *c, const char *name, char * const *argv, const char
         Task *t;
         int r;
 
-        r = exec_service_new(c->event, name, argv, environ, &o, notify, &s);
+        context_listen_env(c, &o);
+        r = exec_service_new(c->event, name, argv, environ, &o, ready == SERVICE_READY_NOTIFY, &s);
         if (r < 0)
                 return r;
+        if (ready == SERVICE_READY_LISTENING)
+                exec_service_wait_listening(s, listen_timeout_usec(c->process));
         r = lifecycle_add_task(&c->lifecycle, name ?: "entry", &exec_service_ops, s, stop_timeout_usec, &t);
         if (r < 0) {
                 exec_service_ops.destroy(s);
@@ -77,8 +92,7 @@ static int add_module(Context *c, const Service *service) {
 static int add_service(Context *c, const Service *s) {
         if (s->kind == SERVICE_MODULE)
                 return add_module(c, s);
-        return add_exec(c, s->name, s->argv, s->config_json, s->ready == SERVICE_READY_NOTIFY,
-                        s->stop_timeout_ms * 1000);
+        return add_exec(c, s->name, s->argv, s->config_json, s->ready, s->stop_timeout_ms * 1000);
 }
 
 int context_add_tasks(Context *c) {
@@ -94,7 +108,7 @@ int context_add_tasks(Context *c) {
         }
         c->n_services = p->n_services;
         if (p->argv) {
-                r = add_exec(c, NULL, p->argv, NULL, false, 0);
+                r = add_exec(c, NULL, p->argv, NULL, p->ready, 0);
                 if (r < 0) {
                         log_error("Can't set up the entry: %s", strerror(-r));
                         return r;

@@ -18,6 +18,7 @@
 static const char * const rewritten[] = {
         "NOTIFY_SOCKET", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", "WATCHDOG_USEC", "WATCHDOG_PID",
         "PANDORA_SERVICE", "PANDORA_SERVICE_CONFIG", "PANDORA_METRICS_SOCKET",
+        "PANDORA_LISTEN", "PANDORA_LISTEN_SOCKET", "PANDORA_LISTEN_REUSEPORT",
 };
 
 static bool is_rewritten(const char *entry) {
@@ -71,6 +72,29 @@ static int add_rewritten(char ***env, const ChildEnvOptions *o) {
         return r;
 }
 
+/* LD_PRELOAD with the interposer first, the unit's own preloads after it; ld.so takes spaces or
+ * colons between them. A preload already there (an agent started by an agent) is not added twice. */
+static int add_listen(char ***env, const ChildEnvOptions *o) {
+        const char *preloads = strv_env_get(*env, "LD_PRELOAD");
+        _cleanup_free_ char *joined = NULL;
+        int r = 0;
+
+        if (!o->listen_preload || !o->listen_socket)
+                return 0;
+        if (!preloads || !strstr(preloads, o->listen_preload)) {
+                if (asprintf(&joined, "%s%s%s", o->listen_preload, preloads ? " " : "", preloads ?: "") < 0)
+                        return -ENOMEM;
+                r = strv_env_set(env, "LD_PRELOAD", joined);
+        }
+        if (r >= 0)
+                r = strv_env_set(env, "PANDORA_LISTEN_SOCKET", o->listen_socket);
+        if (r >= 0 && o->listen_description)
+                r = strv_env_set(env, "PANDORA_LISTEN", o->listen_description);
+        if (r >= 0 && o->listen_reuseport)
+                r = strv_env_set(env, "PANDORA_LISTEN_REUSEPORT", "1");
+        return r;
+}
+
 int child_env_build(char * const *base, const ChildEnvOptions *o, char ***ret) {
         _cleanup_strv_free_ char **env = calloc(1, sizeof(char *));
         int r;
@@ -85,6 +109,8 @@ int child_env_build(char * const *base, const ChildEnvOptions *o, char ***ret) {
                         return r;
         }
         r = add_rewritten(&env, o);
+        if (r >= 0)
+                r = add_listen(&env, o);
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(env);

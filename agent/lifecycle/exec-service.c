@@ -16,6 +16,7 @@
 
 #include "agent/lifecycle/exec-service.h"
 #include "agent/lifecycle/spawn.h"
+#include "common/process-util.h"
 #include "common/strv.h"
 
 static bool exit_is_clean(const ExecService *s) {
@@ -62,6 +63,16 @@ static int exec_spawn(ExecService *s, pid_t *ret_pid) {
         return 0;
 }
 
+static int on_listen_timeout(sd_event_source *source _unused_, uint64_t usec _unused_, void *userdata) {
+        ExecService *s = userdata;
+
+        s->listen_timed_out = true;
+        if (s->pid > 0)
+                (void) kill(-s->pid, SIGTERM);
+        lifecycle_task_started(s->task, -ETIMEDOUT);
+        return 0;
+}
+
 static int exec_start(Task *t) {
         ExecService *s = t->userdata;
         pid_t pid;
@@ -81,7 +92,14 @@ static int exec_start(Task *t) {
                 return r;
         }
         s->pid = pid;
-        return s->notify ? 1 : 0;
+        if (s->listening) {
+                s->listen_timer = sd_event_source_disable_unref(s->listen_timer);
+                r = sd_event_add_time_relative(s->event, &s->listen_timer, CLOCK_MONOTONIC, s->listen_timeout_usec,
+                                               0, on_listen_timeout, s);
+                if (r < 0)
+                        return r;
+        }
+        return s->notify || s->listening ? 1 : 0;
 }
 
 static int exec_stop(Task *t) {
@@ -114,6 +132,7 @@ static void exec_destroy(void *userdata) {
         if (s->pid > 0)
                 (void) kill(-s->pid, SIGKILL);
         sd_event_source_disable_unref(s->child);
+        sd_event_source_disable_unref(s->listen_timer);
         log_capture_free(s->capture);
         free(s->name);
         strv_free(s->argv);
@@ -149,32 +168,34 @@ int exec_service_new(sd_event *e, const char *name, char * const *argv, char * c
         return 0;
 }
 
+void exec_service_wait_listening(ExecService *s, uint64_t timeout_usec) {
+        s->listening = true;
+        s->listen_timeout_usec = timeout_usec;
+}
+
+void exec_service_handle_listening(ExecService *s) {
+        if (!s->listening)
+                return;
+        s->listen_timer = sd_event_source_disable_unref(s->listen_timer);
+        lifecycle_task_started(s->task, 0);
+}
+
 ExecService *exec_service_from_task(const Task *t) {
         return t->ops == &exec_service_ops ? t->userdata : NULL;
 }
 
-/* The parent of pid from /proc/PID/stat, or 0. The fields after the last ')' are state, ppid, ... */
-static pid_t parent_of(pid_t pid) {
-        char path[64], buf[512];
-        _cleanup_fclose_ FILE *f = NULL;
-        size_t n;
-        char *p;
-        int ppid;
-
-        snprintf(path, sizeof(path), "/proc/%d/stat", (int) pid);
-        f = fopen(path, "re");
-        if (!f)
-                return 0;
-        n = fread(buf, 1, sizeof(buf) - 1, f);
-        buf[n] = '\0';
-        p = strrchr(buf, ')');
-        if (!p || sscanf(p + 1, " %*c %d", &ppid) != 1)
-                return 0;
-        return ppid;
+bool exec_service_owns_sender(const ExecService *s, pid_t sender) {
+        return s->pid > 0 && (sender == s->pid || pid_get_parent(sender) == s->pid);
 }
 
-bool exec_service_owns_sender(const ExecService *s, pid_t sender) {
-        return s->pid > 0 && (sender == s->pid || parent_of(sender) == s->pid);
+bool exec_service_owns_descendant(const ExecService *s, pid_t pid) {
+        /* Bounded: a chain of wrappers is short, and a pid that reaches 1 or 0 is no descendant. */
+        for (unsigned depth = 0; s->pid > 0 && pid > 1 && depth < 64; depth++) {
+                if (pid == s->pid)
+                        return true;
+                pid = pid_get_parent(pid);
+        }
+        return false;
 }
 
 bool exec_service_handle_notify(ExecService *s, const NotifyMessage *m, uint64_t now) {

@@ -21,6 +21,11 @@ typedef struct ExecService {
         char **env;                     /* from child_env_build() */
         char *path;                     /* argv[0] found in PATH, at start */
         bool notify;                    /* ready = "notify": started at READY=1, not at exec */
+        bool listening;                 /* ready = "listening": started at its first listen() on a shared
+                                         * socket (exec_service_handle_listening()) */
+        uint64_t listen_timeout_usec;   /* ready = "listening": a failed start after this long */
+        sd_event_source *listen_timer;
+        bool listen_timed_out;          /* its start failed because it never listened */
         size_t n_listen_fds;
 
         pid_t pid;                      /* 0: not running */
@@ -40,12 +45,22 @@ extern const TaskOps exec_service_ops;
 int exec_service_new(sd_event *e, const char *name, char * const *argv, char * const *base,
                      const ChildEnvOptions *o, bool notify, ExecService **ret);
 
+/* Makes s ready at its first listen() on a shared socket instead of at exec (ready = "listening"); a
+ * start that sees none within timeout_usec fails with -ETIMEDOUT and the child is sent SIGTERM. */
+void exec_service_wait_listening(ExecService *s, uint64_t timeout_usec);
+
+/* A process of s listens on a shared socket: completes a "listening" start. */
+void exec_service_handle_listening(ExecService *s);
+
 /* Returns the ExecService behind t, or NULL when t is another kind of task. */
 ExecService *exec_service_from_task(const Task *t) _pure_;
 
 /* Whether a notification from sender comes from this child: its own pid, or a helper it runs, such
  * as systemd-notify(1), whose parent it is. */
 bool exec_service_owns_sender(const ExecService *s, pid_t sender);
+
+/* Whether pid is the child of s or any of its descendants (a server under `npm start`, `sh -c`). */
+bool exec_service_owns_descendant(const ExecService *s, pid_t pid);
 
 /* Applies a notification from the child: READY=1 completes a "notify" start; STATUS= and WATCHDOG=1
  * are recorded (now: CLOCK_MONOTONIC). Returns true when its STATUS changed. */

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "agent/lifecycle/notify.h"
+#include "common/socket-util.h"
 
 /* systemd reads notifications into a buffer of this size too (NOTIFY_BUFFER_MAX). */
 #define NOTIFY_BUFFER_MAX 4096
@@ -108,30 +109,6 @@ static int on_datagram(sd_event_source *source _unused_, int fd, uint32_t revent
         return 0;
 }
 
-static int bind_abstract(int fd, char **ret_address) {
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        socklen_t len = sizeof(sa);
-        char *address;
-
-        /* Binding with only the family autobinds to a unique abstract name ("\0" + 5 hex digits). */
-        if (bind(fd, (struct sockaddr *) &sa, sizeof(sa_family_t)) < 0)
-                return negative_errno();
-        if (getsockname(fd, (struct sockaddr *) &sa, &len) < 0)
-                return negative_errno();
-        if (len <= offsetof(struct sockaddr_un, sun_path) + 1 || sa.sun_path[0] != '\0')
-                return -EADDRNOTAVAIL;
-        /* The name starts with a NUL byte, which NOTIFY_SOCKET spells "@". */
-        len -= offsetof(struct sockaddr_un, sun_path);
-        address = malloc(len + 1);
-        if (!address)
-                return -ENOMEM;
-        memcpy(address, sa.sun_path, len);
-        address[0] = '@';
-        address[len] = '\0';
-        *ret_address = address;
-        return 0;
-}
-
 int notify_server_open(NotifyServer *s, sd_event *e, NotifyHandler handler, void *userdata) {
         int one = 1, r;
 
@@ -141,7 +118,7 @@ int notify_server_open(NotifyServer *s, sd_event *e, NotifyHandler handler, void
                 return negative_errno();
         if (setsockopt(s->fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) < 0)
                 return negative_errno();
-        r = bind_abstract(s->fd, &s->address);
+        r = socket_bind_abstract(s->fd, &s->address);
         if (r < 0)
                 return r;
         return sd_event_add_io(e, &s->source, s->fd, EPOLLIN, on_datagram, s);

@@ -134,6 +134,37 @@ static int process_watchdog(Parser *p, const config_setting_t *s, void *userdata
         return parser_read_uint64(p, s, 0, &((Process *) userdata)->watchdog_ms);
 }
 
+static int process_start_timeout(Parser *p, const config_setting_t *s, void *userdata) {
+        return parser_read_uint64(p, s, 1, &((Process *) userdata)->start_timeout_ms);
+}
+
+static int process_share_listen(Parser *p, const config_setting_t *s, void *userdata) {
+        return parser_read_bool(p, s, &((Process *) userdata)->share_listen);
+}
+
+/* `ready` of a process is its entry's, and of a service its own: one of the ServiceReady names. */
+static int read_ready(Parser *p, const config_setting_t *s, ServiceReady *ret) {
+        ServiceReady ready = _SERVICE_READY_INVALID;
+
+        if (config_setting_type(s) == CONFIG_TYPE_STRING)
+                ready = service_ready_from_string(config_setting_get_string(s));
+        if (ready < 0)
+                return parser_error(p, s, "must be \"started\", \"notify\" or \"listening\"");
+        *ret = ready;
+        return 0;
+}
+
+static int process_ready(Parser *p, const config_setting_t *s, void *userdata) {
+        Process *process = userdata;
+        int r;
+
+        r = read_ready(p, s, &process->ready);
+        if (r < 0)
+                return r;
+        process->ready_set = true;
+        return 0;
+}
+
 static int process_user(Parser *p, const config_setting_t *s, void *userdata) {
         return parser_read_line(p, s, &((Process *) userdata)->user);
 }
@@ -155,6 +186,9 @@ static const SettingTable process_table[] = {
         { "restart_interval_s", process_restart_interval },
         { "stop_timeout_ms", process_stop_timeout },
         { "watchdog_ms", process_watchdog },
+        { "start_timeout_ms", process_start_timeout },
+        { "share_listen", process_share_listen },
+        { "ready", process_ready },
         { "user", process_user },
         { "group", process_group },
 };
@@ -283,15 +317,7 @@ static int service_config(Parser *p, const config_setting_t *s, void *userdata) 
 }
 
 static int service_ready(Parser *p, const config_setting_t *s, void *userdata) {
-        Service *service = ((ServiceGroup *) userdata)->service;
-        ServiceReady ready = _SERVICE_READY_INVALID;
-
-        if (config_setting_type(s) == CONFIG_TYPE_STRING)
-                ready = service_ready_from_string(config_setting_get_string(s));
-        if (ready < 0)
-                return parser_error(p, s, "must be \"started\" or \"notify\"");
-        service->ready = ready;
-        return 0;
+        return read_ready(p, s, &((ServiceGroup *) userdata)->service->ready);
 }
 
 static int service_stop_timeout(Parser *p, const config_setting_t *s, void *userdata) {

@@ -31,6 +31,7 @@ static const char * const service_kind_table[_SERVICE_KIND_MAX] = {
 static const char * const service_ready_table[_SERVICE_READY_MAX] = {
         [SERVICE_READY_STARTED] = "started",
         [SERVICE_READY_NOTIFY] = "notify",
+        [SERVICE_READY_LISTENING] = "listening",
 };
 
 static int table_lookup(const char * const *table, size_t n, const char *s) {
@@ -230,6 +231,7 @@ Process *procfile_ensure_process(Procfile *p, const char *name) {
                 .restart_burst = PROCESS_DEFAULT_RESTART_BURST,
                 .restart_interval_s = PROCESS_DEFAULT_RESTART_INTERVAL_S,
                 .stop_timeout_ms = PROCESS_DEFAULT_STOP_TIMEOUT_MS,
+                .share_listen = true,
         };
         if (!process->name || !tsearch(process, &p->process_index, compare_process_names))
                 return process_free(process);

@@ -33,6 +33,7 @@ typedef enum ServiceKind {
 typedef enum ServiceReady {
         SERVICE_READY_STARTED,
         SERVICE_READY_NOTIFY,
+        SERVICE_READY_LISTENING,        /* once it listen()s on one of the unit's shared sockets */
         _SERVICE_READY_MAX,
         _SERVICE_READY_INVALID = -EINVAL,
 } ServiceReady;
@@ -83,6 +84,10 @@ typedef struct Process {
         uint64_t restart_interval_s;
         uint64_t stop_timeout_ms;
         uint64_t watchdog_ms;
+        uint64_t start_timeout_ms;      /* TimeoutStartSec=; 0: systemd's default */
+        bool share_listen;              /* `share_listen`: children's bind() gets the shared sockets */
+        ServiceReady ready;             /* the entry's; resolved: "listening" for a listening process */
+        bool ready_set;                 /* `ready` was written */
         char *user;
         char *group;
 

@@ -91,6 +91,10 @@ static int check_services(const Procfile *p, ProcfileError *e) {
 
                 if (s->kind < 0)
                         return service_error(p, s, NULL, 0, e, "needs exactly one of 'exec' or 'module'");
+                /* A module listens inside the agent, where no bind() or listen() can be seen. */
+                if (s->kind == SERVICE_MODULE && s->ready == SERVICE_READY_LISTENING)
+                        return service_error(p, s, "ready", 0, e, "\"listening\" needs an 'exec' service: a "
+                                             "module says it is ready by completing its start");
                 if (!streq(category, PROCESS_ALL) && !streq(category, PROCESS_WEAK_ALL) &&
                     !procfile_find_process(p, category))
                         return service_error(p, s, s->process ? "process" : NULL, s->process_line, e,
@@ -165,6 +169,15 @@ static int resolve_process_fields(const Procfile *p, Process *process, int auto_
         r = resolve_env(p, process);
         if (r < 0)
                 return r;
+
+        /* An entry that serves a shared socket is ready once it listens on it (a module can't be seen
+         * doing so, so services keep "started" unless they say otherwise). */
+        if (!process->ready_set)
+                process->ready = process->argv && process->listen && process->share_listen ?
+                                 SERVICE_READY_LISTENING : SERVICE_READY_STARTED;
+        if (process->ready == SERVICE_READY_LISTENING && (!process->listen || !process->share_listen))
+                return process_error(p, process, "ready", e, "\"listening\" needs a 'listen' address and "
+                                     "share_listen = true: only a listen() on a shared socket can be seen");
 
         snprintf(longest, sizeof(longest), "%s-%s@%u.service", p->app, process->name, process->scale);
         if (strlen(longest) > UNIT_NAME_LENGTH_MAX)

@@ -166,9 +166,9 @@ static void test_value_errors(void **state _unused_) {
         error_one("processes = { web = { restart = 1; }; };\n", 1,
                   "@F@:1: processes.web.restart: must be \"on-failure\", \"always\" or \"no\"");
         error_one("services = { s = { exec = \"x\"; ready = \"ready\"; }; };\n", 1,
-                  "@F@:1: services.s.ready: must be \"started\" or \"notify\"");
+                  "@F@:1: services.s.ready: must be \"started\", \"notify\" or \"listening\"");
         error_one("services = { s = { exec = \"x\"; ready = true; }; };\n", 1,
-                  "@F@:1: services.s.ready: must be \"started\" or \"notify\"");
+                  "@F@:1: services.s.ready: must be \"started\", \"notify\" or \"listening\"");
 
         error_one("processes = { web = { restart_delay_ms = -1; }; };\n", 1,
                   "@F@:1: processes.web.restart_delay_ms: must be an integer >= 0");
