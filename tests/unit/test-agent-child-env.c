@@ -44,6 +44,29 @@ static void test_env(void **state _unused_) {
         test_env_one(NULL, &(ChildEnvOptions) {}, (const char * const[]) { NULL });
 }
 
+static void test_env_listen(void **state _unused_) {
+        char * const base[] = { "PATH=/bin", "LD_PRELOAD=/usr/lib/libjemalloc.so", "PANDORA_LISTEN=stale",
+                                "PANDORA_LISTEN_REUSEPORT=1", NULL };
+        ChildEnvOptions shared = {
+                .listen_preload = "/usr/lib/pandora/libpandora-listen.so", .listen_socket = "@x1",
+                .listen_description = "stream 7 0 [::]:3000",
+        };
+        ChildEnvOptions reuseport = {
+                .listen_preload = "/usr/lib/pandora/libpandora-listen.so", .listen_socket = "@x1",
+                .listen_reuseport = true,
+        };
+
+        /* The interposer first, the unit's own preload kept after it; stale variables replaced. */
+        test_env_one(base, &shared, STRV("PATH=/bin",
+                                         "LD_PRELOAD=/usr/lib/pandora/libpandora-listen.so /usr/lib/libjemalloc.so",
+                                         "PANDORA_LISTEN_SOCKET=@x1", "PANDORA_LISTEN=stream 7 0 [::]:3000"));
+        test_env_one((char **) STRV("LD_PRELOAD=/usr/lib/pandora/libpandora-listen.so"), &reuseport,
+                     STRV("LD_PRELOAD=/usr/lib/pandora/libpandora-listen.so", "PANDORA_LISTEN_SOCKET=@x1",
+                          "PANDORA_LISTEN_REUSEPORT=1"));
+        /* share_listen = false: no interposer, and nothing of an outer one's survives but LD_PRELOAD. */
+        test_env_one(base, &(ChildEnvOptions) {}, STRV("PATH=/bin", "LD_PRELOAD=/usr/lib/libjemalloc.so"));
+}
+
 static void test_set_pid_widths(void **state _unused_) {
         _cleanup_strv_free_ char **env = NULL;
         ChildEnvOptions o = { .n_listen_fds = 1 };
@@ -123,6 +146,7 @@ static void test_spawn_failure(void **state _unused_) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_env),
+                cmocka_unit_test(test_env_listen),
                 cmocka_unit_test(test_set_pid_widths),
                 cmocka_unit_test(test_find_executable),
                 cmocka_unit_test(test_spawn_listen_fds),
