@@ -9,13 +9,15 @@
  *   it on the app's own fd number (keeping the fd's close-on-exec and the app's O_NONBLOCK): the app
  *   serves the systemd-held socket, which outlives it and every restart, and no bind() fails;
  * - listen() on a shared socket tells the agent the app is listening (readiness) and leaves the
- *   socket's backlog as the socket unit set it;
+ *   socket's backlog as the socket unit set it; so does the first accept() on one, for programs that
+ *   take the socket from fd 3 and never call listen() (it is listening already);
  * - with $PANDORA_LISTEN_REUSEPORT (no `listen`, scale > 1), a TCP bind() to a fixed port sets
  *   SO_REUSEPORT first, so that every instance binds it and the kernel spreads the connections;
  * - a bind() that fails with EADDRINUSE is reported to the agent, which says so in the journal.
  *
- * Every other call is untouched and costs one branch; accept(), read() and write() are not
- * interposed at all, so requests cost nothing extra. Nothing here allocates or uses stdio: it runs
+ * Every other call is untouched and costs one branch: accept() checks its socket only until each
+ * shared socket was reported once, and read() and write() are not interposed at all, so requests
+ * cost nothing extra. Nothing here allocates or uses stdio: it runs
  * inside arbitrary programs. It never decides on its own: the agent (agent/listen/) checks that the
  * asking process is one of its children and hands out the socket. A statically linked program does
  * not load it; it must take its socket from fd 3 (sd_listen_fds(3)). */
@@ -49,12 +51,22 @@ static int reuseport;
 
 static int (*real_bind)(int, const struct sockaddr *, socklen_t);
 static int (*real_listen)(int, int);
+static int (*real_accept)(int, struct sockaddr *, socklen_t *);
+static int (*real_accept4)(int, struct sockaddr *, socklen_t *, int);
+
+/* Which shared sockets this process has told the agent it listens on; fork() copies it. */
+static bool told[LISTEN_ADDRESS_MAX];
+static size_t n_untold;
 
 static void resolve_real(void) {
         if (!real_bind)
                 real_bind = (int (*)(int, const struct sockaddr *, socklen_t)) dlsym(RTLD_NEXT, "bind");
         if (!real_listen)
                 real_listen = (int (*)(int, int)) dlsym(RTLD_NEXT, "listen");
+        if (!real_accept)
+                real_accept = (int (*)(int, struct sockaddr *, socklen_t *)) dlsym(RTLD_NEXT, "accept");
+        if (!real_accept4)
+                real_accept4 = (int (*)(int, struct sockaddr *, socklen_t *, int)) dlsym(RTLD_NEXT, "accept4");
 }
 
 /* Reads the environment once, before main(): the app may change it later. */
@@ -75,6 +87,7 @@ __attribute__((constructor)) static void listen_init(void) {
         agent_len = offsetof(struct sockaddr_un, sun_path) + n + (socket[0] == '/');
         r = listen_address_parse_list(list, shared, LISTEN_ADDRESS_MAX);
         n_shared = r > 0 ? (size_t) r : 0;
+        n_untold = n_shared;
         reuseport = getenv("PANDORA_LISTEN_REUSEPORT") != NULL;
 }
 
@@ -196,19 +209,57 @@ EXPORT int bind(int fd, const struct sockaddr *sa, socklen_t len) {
         return r;
 }
 
-EXPORT int listen(int fd, int backlog) {
+/* The index of the shared socket fd is, or -1. */
+static long shared_index(int fd) {
         struct stat st;
         int saved = errno;
 
+        if (fstat(fd, &st) < 0 || !S_ISSOCK(st.st_mode)) {
+                errno = saved;
+                return -1;
+        }
+        for (size_t i = 0; i < n_shared; i++)
+                if (shared[i].inode == (uint64_t) st.st_ino)
+                        return (long) i;
+        return -1;
+}
+
+static void tell_listening(size_t i) {
+        if (told[i])
+                return;
+        told[i] = true;
+        n_untold--;
+        (void) tell_agent("LISTEN", (long) i, &shared[i], NULL);
+}
+
+EXPORT int listen(int fd, int backlog) {
+        long i;
+
         resolve_real();
-        if (n_shared > 0 && fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode))
-                for (size_t i = 0; i < n_shared; i++)
-                        if (shared[i].inode == (uint64_t) st.st_ino) {
-                                /* Already listening, with the socket unit's Backlog=. */
-                                (void) tell_agent("LISTEN", (long) i, &shared[i], NULL);
-                                errno = saved;
-                                return 0;
-                        }
-        errno = saved;
+        if (n_shared > 0 && (i = shared_index(fd)) >= 0) {
+                /* Already listening, with the socket unit's Backlog=. */
+                tell_listening(i);
+                return 0;
+        }
         return real_listen(fd, backlog);
+}
+
+/* A server that took its socket from fd 3 and accepts without listen(): that is its readiness. */
+static void check_accept(int fd) {
+        long i;
+
+        if (n_untold > 0 && (i = shared_index(fd)) >= 0)
+                tell_listening(i);
+}
+
+EXPORT int accept(int fd, struct sockaddr *sa, socklen_t *len) {
+        resolve_real();
+        check_accept(fd);
+        return real_accept(fd, sa, len);
+}
+
+EXPORT int accept4(int fd, struct sockaddr *sa, socklen_t *len, int flags) {
+        resolve_real();
+        check_accept(fd);
+        return real_accept4(fd, sa, len, flags);
 }
