@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 
-/* libpandora-listen.so: the listen interposer. The agent puts it in LD_PRELOAD of the children of a
- * process whose unit has sockets (`listen`), or that runs at scale > 1, so that an unmodified server
- * that binds its own port runs as often as its group's scale:
+/* libpandora-listen.so: the listen interposer. The agent puts it in LD_PRELOAD of its children (unless
+ * the process says share_listen = false), so that an unmodified server that binds its own port runs
+ * as often as its group's scale:
  *
  * - bind() of an address that one of the unit's sockets listens on ($PANDORA_LISTEN, matched as the
  *   kernel would see the conflict) asks the agent for that socket over $PANDORA_LISTEN_SOCKET and puts

@@ -11,9 +11,13 @@ packages=(
     scdoc mandoc man-db
     # tests: the real-systemd sandbox and what the tests drive it with
     systemd dbus dbus-user-session util-linux procps python3 curl valgrind
+    # test-listen.sh: Express's hello world, unmodified, with Debian's Express
+    node-express
 )
 # The examples and the demo are Node.js apps; a machine with its own node (nodesource, nvm) keeps it.
 command -v node >/dev/null || packages+=(nodejs)
+# test-listen.sh runs an app through `npm start`; nodesource's nodejs brings npm, Debian's does not.
+command -v npm >/dev/null || packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do

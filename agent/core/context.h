@@ -101,7 +101,8 @@ void context_metrics_on_event(Context *c, LifecycleEvent event, Task *t);
 void context_metrics_done(Context *c);
 
 /* share.c: shares the unit's sockets with the children's bind() through the interposer (or, with no
- * sockets at scale > 1, has them bind with SO_REUSEPORT), unless the process says share_listen = false.
+ * sockets at scale > 1, has them bind with SO_REUSEPORT; with neither, reports their EADDRINUSE), unless
+ * the process says share_listen = false.
  * Logs and returns a negative errno when the request socket can't be opened. */
 int context_setup_listen(Context *c);
 

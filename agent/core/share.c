@@ -127,7 +127,9 @@ int context_setup_listen(Context *c) {
         int r;
 
         c->listen_share.fd = -1;
-        if (!p->share_listen || (c->n_listen_fds == 0 && p->scale <= 1))
+        /* Every process shares unless it says not to: without sockets and at scale 1 the interposer
+         * only reports EADDRINUSE, which is worth a clear journal entry on its own. */
+        if (!p->share_listen)
                 return 0;
         if (access(preload_path(), R_OK) < 0) {
                 log_warning("%s: %m; children's bind() won't get the unit's sockets", preload_path());
@@ -137,7 +139,7 @@ int context_setup_listen(Context *c) {
         if (r < 0)
                 return log_error("Can't open the listen share: %s", strerror(-r)), r;
         c->listen_preload = preload_path();
-        c->listen_reuseport = c->n_listen_fds == 0;
+        c->listen_reuseport = c->n_listen_fds == 0 && p->scale > 1;
         return 0;
 }
 
