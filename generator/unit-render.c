@@ -192,6 +192,11 @@ static void write_exec_start(const Renderer *r, const Process *process, FILE *f)
         fputs(" --process ", f);
         unit_write_exec_word(f, process->name);
         fputs(" --instance %i\n", f);
+        /* `systemctl reload` hands the instance over to a new generation of its children and returns
+         * once that is done or has failed (pandora-agent(8), RELOADING). */
+        fputs("ExecReload=", f);
+        unit_write_exec_path(f, r->options->agent_path);
+        fputs(" --reload\n", f);
 }
 
 static void write_environment(const Renderer *r, const Process *process, FILE *f) {

@@ -42,6 +42,7 @@ int procfile_resolve(Procfile *p, int auto_scale, const char *default_app, Procf
 #define PROCESS_DEFAULT_RESTART_BURST 60
 #define PROCESS_DEFAULT_RESTART_INTERVAL_S 60
 #define PROCESS_DEFAULT_STOP_TIMEOUT_MS 5000
+#define PROCESS_DEFAULT_RELOAD_TIMEOUT_MS 30000
 #define PROCFILE_DEFAULT_PROCESS "worker"
 /* journald's own default burst, for a log_rate_limit that sets only interval_s. */
 #define PROCFILE_DEFAULT_LOG_RATE_BURST 10000

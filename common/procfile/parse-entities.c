@@ -138,6 +138,10 @@ static int process_start_timeout(Parser *p, const config_setting_t *s, void *use
         return parser_read_uint64(p, s, 1, &((Process *) userdata)->start_timeout_ms);
 }
 
+static int process_reload_timeout(Parser *p, const config_setting_t *s, void *userdata) {
+        return parser_read_uint64(p, s, 1, &((Process *) userdata)->reload_timeout_ms);
+}
+
 static int process_share_listen(Parser *p, const config_setting_t *s, void *userdata) {
         return parser_read_bool(p, s, &((Process *) userdata)->share_listen);
 }
@@ -187,6 +191,7 @@ static const SettingTable process_table[] = {
         { "stop_timeout_ms", process_stop_timeout },
         { "watchdog_ms", process_watchdog },
         { "start_timeout_ms", process_start_timeout },
+        { "reload_timeout_ms", process_reload_timeout },
         { "share_listen", process_share_listen },
         { "ready", process_ready },
         { "user", process_user },

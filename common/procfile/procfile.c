@@ -231,6 +231,7 @@ Process *procfile_ensure_process(Procfile *p, const char *name) {
                 .restart_burst = PROCESS_DEFAULT_RESTART_BURST,
                 .restart_interval_s = PROCESS_DEFAULT_RESTART_INTERVAL_S,
                 .stop_timeout_ms = PROCESS_DEFAULT_STOP_TIMEOUT_MS,
+                .reload_timeout_ms = PROCESS_DEFAULT_RELOAD_TIMEOUT_MS,
                 .share_listen = true,
         };
         if (!process->name || !tsearch(process, &p->process_index, compare_process_names))

@@ -85,6 +85,7 @@ typedef struct Process {
         uint64_t stop_timeout_ms;
         uint64_t watchdog_ms;
         uint64_t start_timeout_ms;      /* TimeoutStartSec=; 0: systemd's default */
+        uint64_t reload_timeout_ms;     /* how long a reload's new generation has to become ready */
         bool share_listen;              /* `share_listen`: children's bind() gets the shared sockets */
         ServiceReady ready;             /* the entry's; resolved: "listening" for a listening process */
         bool ready_set;                 /* `ready` was written */
