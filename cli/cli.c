@@ -20,6 +20,7 @@
 #include "cli/dev/dev.h"
 #include "cli/dev/format.h"
 #include "cli/install.h"
+#include "cli/reload.h"
 #include "common/path-util.h"
 #include "common/procfile/procfile.h"
 #include "common/string-util.h"
@@ -40,11 +41,13 @@ static bool arg_dry_run;
 static bool arg_user;
 static bool arg_persistent;
 static bool arg_dev;
+static bool arg_reload;
 static const char *arg_priority;
 
 static void help(void) {
         printf("usage: pandora-gen [--user] [--persistent] PROCFILE\n"
                "       pandora-gen [--user] --remove APP\n"
+               "       pandora-gen [--user] [--persistent] --reload APP|PROCFILE [PROCESS...]\n"
                "       pandora-gen --dev [--user] [-p LEVEL] PROCFILE\n"
                "       pandora-gen --dry-run PROCFILE\n"
                "       pandora-gen --output DIR PROCFILE\n"
@@ -56,6 +59,8 @@ static void help(void) {
                "  --user         the calling user's manager and procfile directories\n"
                "  --persistent   install into /etc/pandora (default: /run/pandora, gone at reboot)\n"
                "  --remove APP   stop APP's units, remove its installed procfile, reload\n"
+               "  --reload       hand every running instance over to new code, one at a time, with no\n"
+               "                 downtime (a PROCFILE is installed first)\n"
                "  --dry-run      print every unit and link; write nothing\n"
                "  --output DIR   write the units to DIR\n"
                "  --dev          run the app in the foreground as transient units, with its dev overlay\n"
@@ -71,6 +76,40 @@ static int run_dev(const char *path) {
         if (arg_priority)
                 o.max_priority = dev_priority_from_string(arg_priority);
         return dev_run(path, &o);
+}
+
+/* The app a --reload operand names: an app's name, or a procfile (a path) to install first. */
+static int reload_target(const char *operand, const InstallOptions *io, char **ret_app) {
+        _cleanup_(procfile_error_done) ProcfileError e = {};
+        _cleanup_(procfile_freep) Procfile *p = NULL;
+        int r;
+
+        if (!strchr(operand, '/') && access(operand, F_OK) < 0) {
+                *ret_app = strdup(operand);
+                return *ret_app ? 0 : -ENOMEM;
+        }
+        r = install_procfile(operand, io);
+        if (r < 0)
+                return r;
+        r = procfile_load(operand, NULL, &p, &e);
+        if (r < 0) {
+                log_procfile_error(&e, r);
+                return r;
+        }
+        *ret_app = strdup(p->app);
+        return *ret_app ? 0 : -ENOMEM;
+}
+
+static int run_reload(char **operands) {
+        InstallOptions io = { .user = arg_user, .persistent = arg_persistent, .agent_path = generator_agent_path() };
+        ReloadOptions o = { .user = arg_user, .processes = operands + 1 };
+        _cleanup_free_ char *app = NULL;
+        int r;
+
+        r = reload_target(operands[0], &io, &app);
+        if (r < 0)
+                return r;
+        return reload_app(app, &o);
 }
 
 static int run_cli(const char *path) {
@@ -97,11 +136,18 @@ static int run_cli(const char *path) {
 
 /* One mode, and the operands it takes. */
 static int check_argv(int argc) {
-        int modes = !!arg_remove + arg_dry_run + !!arg_output + arg_dev, operands = argc - optind;
+        int modes = !!arg_remove + arg_dry_run + !!arg_output + arg_dev + arg_reload, operands = argc - optind;
 
         if (modes > 1) {
-                log_error("--remove, --dry-run, --output and --dev exclude each other (see --help)");
+                log_error("--remove, --reload, --dry-run, --output and --dev exclude each other (see --help)");
                 return -EINVAL;
+        }
+        if (arg_reload) {
+                if (operands < 1) {
+                        log_error("--reload takes an APP or a PROCFILE, then process names (see --help)");
+                        return -EINVAL;
+                }
+                return 1;
         }
         if (arg_dev && arg_persistent) {
                 log_error("--persistent does not go with --dev, which installs nothing (see --help)");
@@ -132,6 +178,7 @@ static int parse_argv(int argc, char *argv[]) {
                 { "user", no_argument, NULL, 'u' },
                 { "persistent", no_argument, NULL, 'P' },
                 { "remove", required_argument, NULL, 'r' },
+                { "reload", no_argument, NULL, 'R' },
                 { "dry-run", no_argument, NULL, 'n' },
                 { "output", required_argument, NULL, 'o' },
                 { "dev", no_argument, NULL, 'd' },
@@ -158,6 +205,9 @@ static int parse_argv(int argc, char *argv[]) {
                         break;
                 case 'r':
                         arg_remove = optarg;
+                        break;
+                case 'R':
+                        arg_reload = true;
                         break;
                 case 'n':
                         arg_dry_run = true;
@@ -192,5 +242,7 @@ int gen_main(int argc, char *argv[]) {
         r = parse_argv(argc, argv);
         if (r <= 0)
                 return r < 0 ? EXIT_USAGE : EXIT_SUCCESS;
+        if (arg_reload)
+                return run_reload(argv + optind) < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
         return run_cli(argv[optind]) < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -259,6 +259,8 @@ static const sd_bus_vtable metrics_vtable[] = {
         METRIC_T("ServiceFailures"),
         METRIC_T("ChildrenExits"),
         METRIC_T("ChildrenFailed"),
+        METRIC_T("Reloads"),
+        METRIC_T("ReloadFailures"),
         METRIC_D("CPUUserSeconds"),
         METRIC_D("CPUSystemSeconds"),
         METRIC_D("CPUUsagePercent"),

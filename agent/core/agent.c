@@ -26,6 +26,7 @@ static void context_done(Context *c) {
         lifecycle_done(&c->lifecycle);
         notify_server_done(&c->notify);
         listen_share_done(&c->listen_share);
+        context_reload_done(c);
         c->deadline_timer = sd_event_source_disable_unref(c->deadline_timer);
         c->watchdog_timer = sd_event_source_disable_unref(c->watchdog_timer);
         c->event = sd_event_unref(c->event);
@@ -109,17 +110,19 @@ static int on_signal(sd_event_source *s _unused_, const struct signalfd_siginfo 
 static void on_child_notify(pid_t sender, const NotifyMessage *m, void *userdata) {
         Context *c = userdata;
 
-        for (size_t i = 0; i < c->lifecycle.n_tasks; i++) {
-                ExecService *s = exec_service_from_task(c->lifecycle.tasks[i]);
+        /* The running generation's children, and a reload's new ones. */
+        for (Lifecycle *l = &c->lifecycle; l; l = l == &c->lifecycle ? c->next : NULL)
+                for (size_t i = 0; i < l->n_tasks; i++) {
+                        ExecService *s = exec_service_from_task(l->tasks[i]);
 
-                if (!s || !exec_service_owns_sender(s, sender))
-                        continue;
-                if (exec_service_handle_notify(s, m, context_now(c)))
-                        context_report_child_status(c, c->lifecycle.tasks[i]->name, s->status);
-                if (m->watchdog_trigger)
-                        (void) sd_notify(false, "WATCHDOG=trigger");
-                return;
-        }
+                        if (!s || !exec_service_owns_sender(s, sender))
+                                continue;
+                        if (exec_service_handle_notify(s, m, context_now(c)))
+                                context_report_child_status(c, l->tasks[i]->name, s->status);
+                        if (m->watchdog_trigger)
+                                (void) sd_notify(false, "WATCHDOG=trigger");
+                        return;
+                }
 }
 
 static int context_setup_event(Context *c) {
@@ -167,6 +170,8 @@ static int context_setup(Context *c) {
                 return r;
         }
         r = context_setup_listen(c);
+        if (r >= 0)
+                r = context_setup_control(c);
         if (r < 0)
                 return r;
         context_check_drift(c);
@@ -181,7 +186,8 @@ static int fail_early(int status, int error) {
 }
 
 int agent_run(const AgentOptions *o) {
-        _cleanup_(context_done) Context c = { .options = o, .notify.fd = -1, .listen_share.fd = -1 };
+        _cleanup_(context_done) Context c = { .options = o, .notify.fd = -1, .listen_share.fd = -1, .control.fd = -1, .generation = 1,
+                                      .reload_connection = -1 };
         int r;
 
         log_set_identity(getenv("PANDORA_APP"), o->process, o->instance);

@@ -13,6 +13,7 @@
 #include <systemd/sd-event.h>
 
 #include "agent/bus/interfaces.h"
+#include "agent/control/control.h"
 #include "agent/lifecycle/child-env.h"
 #include "agent/listen/share.h"
 #include "agent/core/agent.h"
@@ -49,6 +50,17 @@ typedef struct Context {
         size_t n_listen_fds;
         char **listen_fd_names;
         char *listen_fd_names_joined;   /* LISTEN_FDNAMES for children */
+        ControlServer control;          /* RELOAD requests (reload.c); fd -1: none */
+        Lifecycle *next;                /* a reload's new generation; NULL: no reload runs */
+        Procfile *next_procfile;        /* the model it was made from */
+        const Process *next_process;
+        bool next_ready;                /* it became ready: the old generation is being stopped */
+        bool reload_broken;             /* it died during the handover */
+        char *reload_error;             /* why it is being given up */
+        int reload_connection;          /* the caller waiting for the answer; -1: none */
+        uint64_t reload_begin;
+        sd_event_source *reload_timer;  /* reload_timeout_ms */
+        unsigned generation;            /* reloads completed */
         ListenShare listen_share;       /* the interposer's requests (share.c); fd -1: not shared */
         const char *listen_preload;     /* the interposer for children's LD_PRELOAD; NULL: none */
         bool listen_reuseport;          /* no `listen`, scale > 1: children bind with SO_REUSEPORT */
@@ -74,6 +86,9 @@ typedef struct Context {
 /* tasks.c: adds a task for every service of the process, in start order, and one for its entry.
  * Logs what is wrong and returns a negative errno when a service can't be set up (a bad module). */
 int context_add_tasks(Context *c);
+
+/* tasks.c: the same for a process p of another model into l: a reload's new generation. */
+int context_add_tasks_to(Context *c, Lifecycle *l, const Process *p);
 
 /* report.c: the lifecycle's handler, logging each event and notifying systemd. */
 void context_on_lifecycle_event(Lifecycle *l, LifecycleEvent event, Task *t, void *userdata);
@@ -111,6 +126,19 @@ void context_listen_env(const Context *c, ChildEnvOptions *o);
 
 /* share.c: writes the unit's shared addresses, "[::]:3000, /run/app.sock", into buf. */
 void context_listen_addresses(const Context *c, char *buf, size_t size);
+
+/* reload.c: opens the control socket in $RUNTIME_DIRECTORY (none outside a pandora unit). */
+int context_setup_control(Context *c);
+
+/* reload.c: the old generation is done; hands the instance to the new one. Returns true when the
+ * instance goes on, false when it must end (no reload, or the new generation died). */
+bool context_reload_complete(Context *c);
+
+/* reload.c: answers a waiting caller and frees a reload in progress, and the control socket. */
+void context_reload_done(Context *c);
+
+/* report.c: a task event of any generation, to the journal. */
+void context_report_task_event(Context *c, LifecycleEvent event, Task *t);
 
 /* timers.c: adds the stop-deadline timer (disarmed) and, when the unit has WatchdogSec=, the watchdog
  * timer to c->event. Returns 0 or a negative errno. */

@@ -81,6 +81,9 @@ const char *context_open_statsd(Context *c, size_t index, const char *service) {
         if (index >= c->n_task_metrics)
                 return NULL;
         tm = &c->task_metrics[index];
+        /* A reload's new generation has the same tasks: its children share the socket. */
+        if (tm->statsd)
+                return statsd_socket_get_path(tm->statsd);
         r = statsd_socket_path(getenv("RUNTIME_DIRECTORY"), service ?: "entry", &path);
         if (r == -ENXIO)
                 /* Not started by a unit of pandora-gen: nowhere private to put the socket. */

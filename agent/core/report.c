@@ -209,6 +209,11 @@ static void report_instance(Context *c, LifecycleEvent event, Task *t) {
                 (void) sd_notifyf(false, "READY=1\nSTATUS=%s", text);
                 break;
         case LIFECYCLE_STOPPING:
+                /* A reload stopping the old generation: the instance itself goes on. */
+                if (c->next && c->next_ready) {
+                        log_info("Stopping the old generation");
+                        break;
+                }
                 if (t) {
                         describe(c, t, text, sizeof(text));
                         log_notice("Stopping the instance because %s failed", text);
@@ -217,6 +222,8 @@ static void report_instance(Context *c, LifecycleEvent event, Task *t) {
                 (void) sd_notify(false, "STOPPING=1\nSTATUS=stopping");
                 break;
         case LIFECYCLE_DONE:
+                if (context_reload_complete(c))
+                        break;
                 if (lifecycle_failed(&c->lifecycle))
                         log_error("Instance stopped after a failure");
                 else
@@ -226,6 +233,11 @@ static void report_instance(Context *c, LifecycleEvent event, Task *t) {
         default:
                 break;
         }
+}
+
+void context_report_task_event(Context *c, LifecycleEvent event, Task *t) {
+        report_task(c, event, t);
+        context_metrics_on_event(c, event, t);
 }
 
 void context_on_lifecycle_event(Lifecycle *l _unused_, LifecycleEvent event, Task *t, void *userdata) {

@@ -23,16 +23,18 @@ static const char *preload_path(void) {
         return getenv("PANDORA_LISTEN_PRELOAD") ?: PANDORA_LISTEN_PRELOAD_PATH;
 }
 
+/* The exec task pid descends from, in the running generation or a reload's new one. */
 static ExecService *task_of(const Context *c, pid_t pid, const char **ret_name) {
-        for (size_t i = 0; i < c->lifecycle.n_tasks; i++) {
-                ExecService *s = exec_service_from_task(c->lifecycle.tasks[i]);
+        for (const Lifecycle *l = &c->lifecycle; l; l = l == &c->lifecycle ? c->next : NULL)
+                for (size_t i = 0; i < l->n_tasks; i++) {
+                        ExecService *s = exec_service_from_task(l->tasks[i]);
 
-                if (s && exec_service_owns_descendant(s, pid)) {
-                        if (ret_name)
-                                *ret_name = s->name;
-                        return s;
+                        if (s && exec_service_owns_descendant(s, pid)) {
+                                if (ret_name)
+                                        *ret_name = s->name;
+                                return s;
+                        }
                 }
-        }
         return NULL;
 }
 

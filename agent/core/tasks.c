@@ -12,6 +12,7 @@
 #include "agent/lifecycle/exec-service.h"
 #include "agent/lifecycle/module-service.h"
 #include "agent/log/log.h"
+#include "common/strv.h"
 
 extern char **environ;
 
@@ -27,7 +28,14 @@ static uint64_t listen_timeout_usec(const Process *p) {
         return window - (margin < 1000000 ? margin : 1000000);
 }
 
-static int add_exec(Context *c, const char *name, char * const *argv, const char *config_json,
+/* Tasks are added to a lifecycle for a process: the running one, or a reload's new generation. */
+typedef struct Generation {
+        Lifecycle *lifecycle;
+        const Process *process;
+        char **base_env;                /* the unit's environment with the process's env of this model */
+} Generation;
+
+static int add_exec(Context *c, const Generation *g, const char *name, char * const *argv, const char *config_json,
                     ServiceReady ready, uint64_t stop_timeout_usec) {
         ChildEnvOptions o = {
                 .notify_socket = c->notify.address,
@@ -36,19 +44,19 @@ static int add_exec(Context *c, const char *name, char * const *argv, const char
                 .watchdog_usec = c->watchdog_usec,
                 .service = name,
                 .config_json = config_json,
-                .metrics_socket = context_open_statsd(c, c->lifecycle.n_tasks, name),
+                .metrics_socket = context_open_statsd(c, g->lifecycle->n_tasks, name),
         };
         ExecService *s;
         Task *t;
         int r;
 
         context_listen_env(c, &o);
-        r = exec_service_new(c->event, name, argv, environ, &o, ready == SERVICE_READY_NOTIFY, &s);
+        r = exec_service_new(c->event, name, argv, g->base_env, &o, ready == SERVICE_READY_NOTIFY, &s);
         if (r < 0)
                 return r;
         if (ready == SERVICE_READY_LISTENING)
-                exec_service_wait_listening(s, listen_timeout_usec(c->process));
-        r = lifecycle_add_task(&c->lifecycle, name ?: "entry", &exec_service_ops, s, stop_timeout_usec, &t);
+                exec_service_wait_listening(s, listen_timeout_usec(g->process));
+        r = lifecycle_add_task(g->lifecycle, name ?: "entry", &exec_service_ops, s, stop_timeout_usec, &t);
         if (r < 0) {
                 exec_service_ops.destroy(s);
                 return r;
@@ -57,7 +65,7 @@ static int add_exec(Context *c, const char *name, char * const *argv, const char
         return 0;
 }
 
-static int add_module(Context *c, const Service *service) {
+static int add_module(Context *c, const Generation *g, const Service *service) {
         ModuleServiceSetup setup = {
                 .name = service->name,
                 .path = service->module,
@@ -79,7 +87,7 @@ static int add_module(Context *c, const Service *service) {
                           error ?: strerror(-r));
                 return r;
         }
-        r = lifecycle_add_task(&c->lifecycle, service->name, &module_service_ops, m,
+        r = lifecycle_add_task(g->lifecycle, service->name, &module_service_ops, m,
                                service->stop_timeout_ms * 1000, &t);
         if (r < 0) {
                 module_service_free(m);
@@ -89,30 +97,45 @@ static int add_module(Context *c, const Service *service) {
         return 0;
 }
 
-static int add_service(Context *c, const Service *s) {
+static int add_service(Context *c, const Generation *g, const Service *s) {
         if (s->kind == SERVICE_MODULE)
-                return add_module(c, s);
-        return add_exec(c, s->name, s->argv, s->config_json, s->ready, s->stop_timeout_ms * 1000);
+                return add_module(c, g, s);
+        return add_exec(c, g, s->name, s->argv, s->config_json, s->ready, s->stop_timeout_ms * 1000);
 }
 
-int context_add_tasks(Context *c) {
-        const Process *p = c->process;
+int context_add_tasks_to(Context *c, Lifecycle *l, const Process *p) {
+        _cleanup_strv_free_ char **env = strv_copy(environ);
+        Generation g = { .lifecycle = l, .process = p };
         int r;
 
+        /* The unit's Environment= holds the process's env as it was generated; a reload's model may
+         * have changed it, and children get the procfile as it is now. */
+        if (!env || strv_env_merge(&env, p->env) < 0)
+                return log_error("Out of memory"), -ENOMEM;
+        g.base_env = env;
         for (size_t i = 0; i < p->n_services; i++) {
-                r = add_service(c, p->services[i].service);
+                r = add_service(c, &g, p->services[i].service);
                 if (r == -ENOMEM)
                         log_error("Out of memory");
                 if (r < 0)
                         return r;
         }
-        c->n_services = p->n_services;
         if (p->argv) {
-                r = add_exec(c, NULL, p->argv, NULL, p->ready, 0);
+                r = add_exec(c, &g, NULL, p->argv, NULL, p->ready, 0);
                 if (r < 0) {
                         log_error("Can't set up the entry: %s", strerror(-r));
                         return r;
                 }
         }
+        return 0;
+}
+
+int context_add_tasks(Context *c) {
+        int r;
+
+        r = context_add_tasks_to(c, &c->lifecycle, c->process);
+        if (r < 0)
+                return r;
+        c->n_services = c->process->n_services;
         return 0;
 }

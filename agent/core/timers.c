@@ -28,12 +28,18 @@ static int on_deadline(sd_event_source *s _unused_, uint64_t usec _unused_, void
         Context *c = userdata;
 
         lifecycle_handle_deadline(&c->lifecycle);
+        if (c->next)
+                lifecycle_handle_deadline(c->next);
         context_arm_deadline(c);
         return 0;
 }
 
 void context_arm_deadline(Context *c) {
         uint64_t deadline = lifecycle_next_deadline(&c->lifecycle);
+
+        /* During a reload both generations may be stopping something. */
+        if (c->next && lifecycle_next_deadline(c->next) < deadline)
+                deadline = lifecycle_next_deadline(c->next);
 
         if (!c->deadline_timer)
                 return;

@@ -94,8 +94,10 @@ static int exec_start(Task *t) {
         s->pid = pid;
         if (s->listening) {
                 s->listen_timer = sd_event_source_disable_unref(s->listen_timer);
+                /* Accuracy 1 µs: sd-event's default of 250 ms would eat the margin left before systemd's
+                 * own start timeout, which would then kill the instance without our explanation. */
                 r = sd_event_add_time_relative(s->event, &s->listen_timer, CLOCK_MONOTONIC, s->listen_timeout_usec,
-                                               0, on_listen_timeout, s);
+                                               1, on_listen_timeout, s);
                 if (r < 0)
                         return r;
         }

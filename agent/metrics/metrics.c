@@ -45,6 +45,9 @@ static const MetricDefinition metric_table[_METRIC_MAX] = {
         U(METRIC_CHILDREN_EXITS, "ChildrenExits", "agent", "Child processes that exited, for any reason"),
         U(METRIC_CHILDREN_FAILED, "ChildrenFailed", "agent",
           "Child processes that exited with a non-zero status or were killed by a signal"),
+        U(METRIC_RELOADS, "Reloads", "agent", "Reloads that handed the instance over to a new generation"),
+        U(METRIC_RELOAD_FAILURES, "ReloadFailures", "agent",
+          "Reloads given up: the new generation failed or was not ready in time; the old one ran on"),
 
         D(METRIC_CPU_USER_SECONDS, "CPUUserSeconds", "/proc/<pid>/stat utime",
           "CPU time the agent process spent in user mode, in seconds"),
@@ -141,7 +144,7 @@ static uint64_t clock_monotonic_usec(void) {
 
 /* Indicators the agent counts from 0 as events happen: present from the start. */
 static bool metric_is_counted(MetricId id) {
-        return (id >= METRIC_SERVICES_RUNNING && id <= METRIC_CHILDREN_FAILED) ||
+        return (id >= METRIC_SERVICES_RUNNING && id <= METRIC_RELOAD_FAILURES) ||
                (id >= METRIC_LOG_ENTRIES_EMERG && id <= METRIC_LOG_JOURNAL_FALLBACKS);
 }
 

@@ -31,6 +31,8 @@ typedef enum MetricId {
         METRIC_SERVICE_FAILURES,
         METRIC_CHILDREN_EXITS,
         METRIC_CHILDREN_FAILED,
+        METRIC_RELOADS,
+        METRIC_RELOAD_FAILURES,
         /* process: the agent's main process, /proc/<pid> */
         METRIC_CPU_USER_SECONDS,
         METRIC_CPU_SYSTEM_SECONDS,
