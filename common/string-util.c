@@ -11,31 +11,40 @@
 
 #include "common/string-util.h"
 
+/* Optimal string alignment (restricted Damerau-Levenshtein): insertions, deletions, substitutions and
+ * swaps of two adjacent characters cost one edit each, so "scael" is one edit from "scale". Three rows
+ * of the table: the one two back is what a swap looks at. */
 size_t string_distance(const char *a, const char *b) {
         size_t la = strlen(a), lb = strlen(b);
-        _cleanup_free_ size_t *row = calloc(lb + 1, sizeof(size_t));
+        _cleanup_free_ size_t *rows = calloc(3 * (lb + 1), sizeof(size_t));
+        size_t *before = rows, *above = rows + lb + 1, *row = rows + 2 * (lb + 1);
 
-        if (!row)
+        if (!rows)
                 return (size_t) -1;
         for (size_t j = 0; j <= lb; j++)
-                row[j] = j;
+                above[j] = j;
         for (size_t i = 1; i <= la; i++) {
-                size_t diagonal = row[0];
+                size_t *oldest = before;
 
                 row[0] = i;
                 for (size_t j = 1; j <= lb; j++) {
-                        size_t above = row[j];
-                        size_t best = diagonal + (a[i - 1] != b[j - 1]);
+                        size_t best = above[j - 1] + (a[i - 1] != b[j - 1]);
 
-                        if (above + 1 < best)
-                                best = above + 1;
+                        if (above[j] + 1 < best)
+                                best = above[j] + 1;
                         if (row[j - 1] + 1 < best)
                                 best = row[j - 1] + 1;
-                        diagonal = above;
+                        if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                            before[j - 2] + 1 < best)
+                                best = before[j - 2] + 1;
                         row[j] = best;
                 }
+                /* Rotate: this row becomes the one above, the one above the one before. */
+                before = above;
+                above = row;
+                row = oldest;
         }
-        return row[lb];
+        return above[lb];
 }
 
 const char *string_closest(const char *s, const char * const *candidates) {

@@ -8,7 +8,9 @@
 
 #include "common/macro.h"
 
-/* Levenshtein distance between a and b; for "did you mean" hints. */
+/* Edit distance between a and b for "did you mean" hints: optimal string alignment, where inserting,
+ * deleting or replacing a character, or swapping two adjacent ones, is one edit each ("scael" is 1 from
+ * "scale"). Returns (size_t) -1 when out of memory. */
 size_t string_distance(const char *a, const char *b) _pure_;
 
 /* Returns the entry of candidates (NULL-terminated) closest to s when it is close enough to be a likely

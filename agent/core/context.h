@@ -31,6 +31,7 @@ typedef struct TaskMetrics {
         TimingSet timings;
         MetricsAppSink sink;            /* the statsd socket's: counters and timings above */
         StatsdSocket *statsd;           /* NULL: no $RUNTIME_DIRECTORY, or a module */
+        char *statsd_service;           /* the service its reports name; NULL: the entry */
         uint64_t starts;
         uint64_t failures;
         uint64_t start_duration_usec;
@@ -88,7 +89,7 @@ typedef struct Context {
 int context_add_tasks(Context *c);
 
 /* tasks.c: the same for a process p of another model into l: a reload's new generation. */
-int context_add_tasks_to(Context *c, Lifecycle *l, const Process *p);
+int context_add_tasks_to(Context *c, Lifecycle *l, const Procfile *pf, const Process *p);
 
 /* report.c: the lifecycle's handler, logging each event and notifying systemd. */
 void context_on_lifecycle_event(Lifecycle *l, LifecycleEvent event, Task *t, void *userdata);

@@ -6,6 +6,7 @@
  * after every dispatch (so log.c needs no knowledge of it), and serves the BusAgent from the Context.
  * The bus is optional: an instance that can't reach it runs all the same, and bus/connect.c retries. */
 
+#include <inttypes.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
@@ -73,6 +74,19 @@ int context_setup_metrics(Context *c) {
         return 0;
 }
 
+/* A malformed statsd line (the socket reports one a second at most): one journal entry. */
+static void on_statsd_report(StatsdSocket *s _unused_, const StatsdReport *r, void *userdata) {
+        const char *service = userdata;
+
+        if (r->suppressed > 0)
+                log_full(LOG_WARNING, service, "Malformed statsd line '%s%s': %s, ignoring "
+                         "(%" PRIu64 " more malformed lines in the last second not shown)",
+                         r->line, r->truncated ? "..." : "", r->reason, r->suppressed);
+        else
+                log_full(LOG_WARNING, service, "Malformed statsd line '%s%s': %s, ignoring", r->line,
+                         r->truncated ? "..." : "", r->reason);
+}
+
 const char *context_open_statsd(Context *c, size_t index, const char *service) {
         _cleanup_free_ char *path = NULL;
         TaskMetrics *tm;
@@ -93,6 +107,16 @@ const char *context_open_statsd(Context *c, size_t index, const char *service) {
                 tm->sink = (MetricsAppSink) { &tm->counters, &tm->timings };
                 r = statsd_socket_new(c->event, path, metrics_app_apply, &tm->sink, &c->metrics.statsd,
                                       &tm->statsd);
+        }
+        /* The name is copied: a reload replaces the model the service's name lives in. */
+        if (r >= 0 && service) {
+                tm->statsd_service = strdup(service);
+                if (!tm->statsd_service)
+                        r = -ENOMEM;
+        }
+        if (r >= 0) {
+                statsd_socket_set_report(tm->statsd, on_statsd_report, tm->statsd_service);
+                r = statsd_socket_set_tick(tm->statsd, METRICS_APP_SET_INTERVAL_USEC, metrics_app_tick);
         }
         if (r < 0) {
                 log_warning("Can't open a metrics socket for '%s': %s, ignoring", service ?: "entry",
@@ -290,6 +314,7 @@ void context_metrics_done(Context *c) {
                 TaskMetrics *tm = &c->task_metrics[i];
 
                 statsd_socket_free(tm->statsd);
+                free(tm->statsd_service);
                 counter_set_done(&tm->counters);
                 timing_set_done(&tm->timings);
         }

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 
 /* Timings and the statsd sink. Like counters.c, a flat array searched linearly: a service has tens of
- * names, and the order they first appeared in is the order they are listed on the bus. */
+ * names, and the order they first appeared in is the order they are listed on the bus. The sink checks
+ * kinds itself, so that a line naming a metric of another kind is refused as such (-EEXIST), whichever
+ * the two kinds are. */
 
 #include <math.h>
 #include <stdlib.h>
@@ -60,12 +62,32 @@ void timing_set_done(TimingSet *s) {
         s->n_timings = 0;
 }
 
+/* Whether the counter, gauge or set called name is not of kind. */
+static bool name_is_other_kind(const CounterSet *s, const char *name, StatsdType kind) {
+        const Counter *c = counter_set_find(s, name);
+
+        if (!c)
+                return false;
+        switch (kind) {
+        case STATSD_COUNTER:
+                return c->kind != COUNTER_COUNTER;
+        case STATSD_GAUGE:
+                return c->kind != COUNTER_GAUGE || c->distinct;
+        case STATSD_SET:
+                return !c->distinct;
+        default:
+                return false;
+        }
+}
+
 static int apply_counter(CounterSet *c, const StatsdMetric *m) {
         double scaled = round(m->value / m->sample_rate);
 
+        if (scaled < 0)
+                return -ERANGE;
         /* 2^63 as a double: anything at or above it does not fit an int64_t. */
-        if (scaled < 0 || scaled >= 9223372036854775808.0)
-                return scaled < 0 ? -EINVAL : -EOVERFLOW;
+        if (scaled >= 9223372036854775808.0)
+                return -EOVERFLOW;
         return counter_set_add(c, m->name, (int64_t) scaled);
 }
 
@@ -73,28 +95,44 @@ static int apply_gauge(CounterSet *c, const StatsdMetric *m) {
         const Counter *old = counter_set_find(c, m->name);
         double value = m->value;
 
-        if (m->delta && old && old->kind == COUNTER_GAUGE)
+        if (m->delta && old)
                 value += old->value;
         if (!isfinite(value))
                 return -EOVERFLOW;
         return counter_set_gauge(c, m->name, value);
 }
 
+static int apply_timing(TimingSet *t, const StatsdMetric *m) {
+        double weight = round(1.0 / m->sample_rate);
+
+        if (weight >= 18446744073709551616.0)
+                return -EOVERFLOW;
+        return timing_set_add(t, m->name, m->value, (uint64_t) weight);
+}
+
 int metrics_app_apply(const StatsdMetric *m, void *userdata) {
         MetricsAppSink *sink = userdata;
-        double weight;
+        int r;
 
+        if (name_is_other_kind(sink->counters, m->name, m->type))
+                return -EEXIST;
         switch (m->type) {
         case STATSD_COUNTER:
                 return apply_counter(sink->counters, m);
         case STATSD_GAUGE:
                 return apply_gauge(sink->counters, m);
         case STATSD_TIMING:
-                weight = round(1.0 / m->sample_rate);
-                if (weight >= 18446744073709551616.0)
-                        return -EOVERFLOW;
-                return timing_set_add(sink->timings, m->name, m->value, (uint64_t) weight);
+                return apply_timing(sink->timings, m);
+        case STATSD_SET:
+                r = counter_set_add_distinct(sink->counters, m->name, m->member, strlen(m->member));
+                return r < 0 ? r : 0;
         default:
                 return -EINVAL;
         }
+}
+
+void metrics_app_tick(void *userdata, uint64_t now_usec) {
+        MetricsAppSink *sink = userdata;
+
+        counter_set_reset_distinct(sink->counters);
 }

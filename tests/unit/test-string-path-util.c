@@ -14,9 +14,22 @@ static void test_string_distance(void **state _unused_) {
         assert_int_equal(string_distance("", "abc"), 3);
         assert_int_equal(string_distance("scale", "scale"), 0);
         assert_int_equal(string_distance("scal", "scale"), 1);
-        assert_int_equal(string_distance("sacle", "scale"), 2);
         assert_int_equal(string_distance("kitten", "sitting"), 3);
         assert_int_equal(string_distance("dev", "env"), 2);
+        /* A swap of two adjacent characters is one edit, anywhere in the word (optimal string
+         * alignment), where Levenshtein counts two. */
+        assert_int_equal(string_distance("sacle", "scale"), 1);
+        assert_int_equal(string_distance("scael", "scale"), 1);
+        assert_int_equal(string_distance("csale", "scale"), 1);
+        assert_int_equal(string_distance("ab", "ba"), 1);
+        assert_int_equal(string_distance("abc", "ca"), 3);
+        assert_int_equal(string_distance("ca", "abc"), 3);
+        assert_int_equal(string_distance("enrty", "entry"), 1);
+        assert_int_equal(string_distance("scaelx", "scale"), 2);
+        /* Symmetric, and a swap next to another edit. */
+        assert_int_equal(string_distance("scale", "sacel"), 2);
+        assert_int_equal(string_distance("sacel", "scale"), 2);
+        assert_int_equal(string_distance("a", "b"), 1);
 }
 
 static void test_string_closest_one(const char *s, const char *expected) {
@@ -34,7 +47,11 @@ static void test_string_closest(void **state _unused_) {
         test_string_closest_one("scale", "scale");
         test_string_closest_one("scal", "scale");
         test_string_closest_one("scalee", "scale");
-        test_string_closest_one("sacle", NULL);
+        test_string_closest_one("sacle", "scale");
+        test_string_closest_one("scael", "scale");
+        test_string_closest_one("enrty", "entry");
+        test_string_closest_one("nev", "env");
+        test_string_closest_one("sacel", NULL);
         test_string_closest_one("emv", "env");
         test_string_closest_one("foo", NULL);
         test_string_closest_one("restart_delay", "restart_delay_ms");
