@@ -3,11 +3,14 @@
 /* Children's output → journal entries. The write ends are ordinary blocking pipes: a child that writes
  * faster than the journal takes waits in write() instead of losing lines, and lines of one stream
  * arrive in order, each exactly once. The read ends are non-blocking and read one chunk per event, so
- * that a chatty child can't starve the agent's signals, notifications and timers. */
+ * that a chatty child can't starve the agent's signals, notifications and timers. The agent itself never
+ * waits for the journal (log.c queues); while its queue is full a pipe is not read at all, which is what
+ * makes the child wait, until log.c says there is room again. */
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -21,6 +24,22 @@
 /* log_capture_drain() reads at most this many chunks per pipe: a grandchild that keeps writing can't
  * hold the agent there. */
 #define DRAIN_READS_MAX 64
+
+static int default_stderr_priority = LOG_INFO;
+
+int log_capture_set_default_stderr_priority(int priority) {
+        if (priority < 0 || priority > 7)
+                return -EINVAL;
+        default_stderr_priority = priority;
+        return 0;
+}
+
+int log_capture_set_stderr_priority(LogCapture *c, int priority) {
+        if (priority < 0 || priority > 7)
+                return -EINVAL;
+        c->err.priority = priority;
+        return 0;
+}
 
 /* One line (or a piece of a long one) → one entry. Never fails the feed: a line that can't be parsed
  * for lack of memory is sent as it is. */
@@ -42,7 +61,7 @@ static int on_line(const char *line, size_t size, void *userdata) {
                 e.message = l.message;
                 e.message_size = l.message_size;
                 e.fields = l.fields;
-                e.n_fields = l.n_fields < LOG_CAPTURE_JSON_FIELDS_MAX ? l.n_fields : LOG_CAPTURE_JSON_FIELDS_MAX;
+                e.n_fields = l.n_fields;
         }
         (void) log_submit(&e);
         log_line_done(&l);
@@ -56,6 +75,7 @@ static void stream_flush(LogStream *s) {
 }
 
 static void stream_close(LogStream *s) {
+        log_waiter_cancel(&s->waiter);
         stream_flush(s);
         s->io = sd_event_source_disable_unref(s->io);
         s->idle = sd_event_source_disable_unref(s->idle);
@@ -107,12 +127,41 @@ static int stream_read(LogStream *s) {
         return (int) n;
 }
 
+static void stream_resume(LogWaiter *w) {
+        LogStream *s = (LogStream *) ((char *) w - offsetof(LogStream, waiter));
+
+        if (s->fd < 0)
+                return;
+        (void) sd_event_source_set_enabled(s->io, SD_EVENT_ON);
+        stream_arm_idle(s);
+}
+
+/* While the journal's queue is full the pipe is left unread, its writer waiting in write(), until
+ * log.c calls stream_resume(). Returns whether the stream now waits. */
+static bool stream_wait_for_room(LogStream *s) {
+        LogCounters *counters = log_get_counters();
+
+        if (!log_queue_full())
+                return false;
+        (void) sd_event_source_set_enabled(s->io, SD_EVENT_OFF);
+        if (s->idle)
+                (void) sd_event_source_set_enabled(s->idle, SD_EVENT_OFF);
+        if (!s->waiter.waiting) {
+                if (counters)
+                        counters->pauses++;
+                log_wait_for_room(&s->waiter);
+        }
+        return true;
+}
+
 /* Reads a chunk: at EOF closes the stream, after data (re)starts the idle clock. idle: the idle time has
  * passed. The writer may only seem idle because the agent itself was busy (the journal was slow) while
  * the pipe holds the rest of the line: only an empty pipe means idle. */
 static void stream_pump(LogStream *s, bool idle) {
         int r;
 
+        if (stream_wait_for_room(s))
+                return;
         r = stream_read(s);
         if (r == -EAGAIN) {
                 if (idle)
@@ -136,7 +185,7 @@ static int on_readable(sd_event_source *source, int fd, uint32_t revents, void *
 static int stream_open(LogCapture *c, LogStream *s, int priority, int *ret_child_fd) {
         int fds[2], r;
 
-        *s = (LogStream) { .capture = c, .fd = -1, .priority = priority };
+        *s = (LogStream) { .capture = c, .fd = -1, .priority = priority, .waiter.resume = stream_resume };
         if (pipe2(fds, O_CLOEXEC) < 0)
                 return negative_errno();
         s->fd = fds[0];
@@ -159,7 +208,10 @@ int log_capture_new(sd_event *e, const char *service, LogCapture **ret) {
         c->service = service ? strdup(service) : NULL;
         r = service && !c->service ? -ENOMEM : stream_open(c, &c->out, LOG_INFO, &c->child_fds[0]);
         if (r >= 0)
-                r = stream_open(c, &c->err, LOG_ERR, &c->child_fds[1]);
+                r = stream_open(c, &c->err, default_stderr_priority, &c->child_fds[1]);
+        /* Without it the journal is waited for, as before there was a queue: still nothing is lost. */
+        if (r >= 0)
+                c->attached = log_attach_event(e) >= 0;
         if (r < 0) {
                 log_capture_free(c);
                 return r;
@@ -210,6 +262,8 @@ LogCapture *log_capture_free(LogCapture *c) {
         stream_close(&c->err);
         line_buffer_done(&c->out.buffer);
         line_buffer_done(&c->err.buffer);
+        if (c->attached)
+                log_detach_event();
         sd_event_unref(c->event);
         free(c->service);
         free(c);

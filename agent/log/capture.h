@@ -5,30 +5,29 @@
  * child's service as PANDORA_SERVICE and SYSLOG_IDENTIFIER (the process's name for the entry). The
  * pipes are read on the agent's sd-event loop; lines are cut as line-buffer.h says, parsed as
  * log/line.h says, and sent by log_submit(). A partial line is sent at EOF, when the child exits, and
- * once the child has written nothing more for LOG_CAPTURE_IDLE_USEC. */
+ * once the child has written nothing more for LOG_CAPTURE_IDLE_USEC. While the journal's queue is full
+ * (log_queue_full()) the pipes are left unread: the child waits in write() and loses nothing. */
 
 #include <sys/types.h>
 #include <systemd/sd-event.h>
 
 #include "agent/log/line-buffer.h"
+#include "agent/log/log.h"
 
 /* How long a partial line waits for the rest of it: long enough for a writer's next write() of the
  * same line, short enough for a prompt or a progress dot to be seen. */
 #define LOG_CAPTURE_IDLE_USEC (250 * 1000ULL)
-
-/* At most this many PANDORA_JSON_* fields per entry: journald ignores an entry of more than 1024
- * fields, and we would rather lose fields than the line. */
-#define LOG_CAPTURE_JSON_FIELDS_MAX 256
 
 typedef struct LogCapture LogCapture;
 
 typedef struct LogStream {
         LogCapture *capture;
         int fd;                         /* the pipe's read end; -1 once closed */
-        int priority;                   /* of a line that says none: LOG_INFO for stdout, LOG_ERR for stderr */
+        int priority;                   /* of a line that says none: LOG_INFO for stdout; stderr's is chosen */
         sd_event_source *io;
         sd_event_source *idle;          /* flushes a partial line once the writer is quiet */
         LineBuffer buffer;
+        LogWaiter waiter;               /* waiting for room in the journal's queue, the pipe unread */
 } LogStream;
 
 struct LogCapture {
@@ -37,10 +36,21 @@ struct LogCapture {
         pid_t pid;                      /* SYSLOG_PID of its lines; 0 until started */
         LogStream out, err;
         int child_fds[2];               /* the write ends: the child's 1 and 2, until log_capture_started() */
+        bool attached;                  /* holds a log_attach_event() of event */
 };
 
-/* Makes the pipes and watches their read ends on e. service: the service's name, NULL for the entry.
- * Returns 0 or a negative errno; the child's ends are in (*ret)->child_fds. */
+/* The priority of a child's stderr line that names none itself (no "<N>" prefix, no JSON level), for the
+ * captures made from now on: LOG_INFO unless set, as systemd logs a unit's stderr at its SyslogLevel=;
+ * LOG_ERR for a process whose stderr means errors. Returns 0, or -EINVAL when priority is not 0-7. */
+int log_capture_set_default_stderr_priority(int priority);
+
+/* The same for one capture (a service's own choice), before or after its child started. Returns 0, or
+ * -EINVAL when priority is not 0-7. */
+int log_capture_set_stderr_priority(LogCapture *c, int priority);
+
+/* Makes the pipes and watches their read ends on e; attaches the log to e (log_attach_event()), so that
+ * the journal is never waited for while the capture exists. service: the service's name, NULL for the
+ * entry. Returns 0 or a negative errno; the child's ends are in (*ret)->child_fds. */
 int log_capture_new(sd_event *e, const char *service, LogCapture **ret);
 
 /* The child pid runs with the write ends: closes the agent's copies, so that EOF comes when the child
@@ -52,5 +62,5 @@ void log_capture_started(LogCapture *c, pid_t pid);
  * holds them open. */
 void log_capture_drain(LogCapture *c);
 
-/* Drains, closes and frees. Accepts NULL; returns NULL. */
+/* Drains, closes, detaches from the loop and frees. Accepts NULL; returns NULL. */
 LogCapture *log_capture_free(LogCapture *c);

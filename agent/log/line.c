@@ -1,13 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 
 /* A child's output line → a journal entry. The JSON reader here is deliberately small: it reads one
- * object, keeps its top-level scalars and skips nested values; anything that is not exactly one JSON
- * object is an ordinary line, so a logger's output is never lost to a parse error. None of pandora's
- * dependencies reads JSON (libsystemd's JSON parser is not public in 252). */
+ * object and flattens it into fields, a nested value named by its path (`err.stack` becomes
+ * PANDORA_JSON_ERR_STACK, `tags[1]` PANDORA_JSON_TAGS_1), so that what loggers put in nested objects
+ * (pino's and bunyan's `err` with its stack) survives; values nested deeper than FLATTEN_DEPTH_MAX are
+ * kept as their JSON text, fields beyond LOG_LINE_FIELDS_MAX are counted, not sent. Anything that is not
+ * exactly one JSON object is an ordinary line, so a logger's output is never lost to a parse error.
+ * Colour codes (SGR escapes, as winston's colorize() puts around the level) are removed from the level
+ * before it is read and from every MESSAGE. None of pandora's dependencies reads JSON (libsystemd's JSON
+ * parser is not public in 252). */
 
 #include <ctype.h>
 #include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +24,12 @@
 #include "common/macro.h"
 
 #define JSON_DEPTH_MAX 64
+/* Keys in a field's path at most (`a.b.c.d.e.f.g.h`); an object or array found there is one field
+ * holding its JSON text. */
+#define FLATTEN_DEPTH_MAX 8
 #define FIELD_PREFIX "PANDORA_JSON_"
+/* Sent when fields were left out: how many. */
+#define FIELD_DROPPED "PANDORA_JSON_DROPPED"
 
 typedef struct Scanner {
         const char *p, *end;
@@ -286,55 +297,79 @@ int log_level_to_priority(const char *level, size_t size, int is_number) {
         return -EINVAL;
 }
 
-/* The journal field for key: PANDORA_JSON_ and the key upper-cased, other characters as '_'. */
-static char *field_name(const JsonScalar *key) {
-        size_t prefix = strlen(FIELD_PREFIX), n = key->size;
-        char *name;
+/* A field's name as it is built along the path to a value: PANDORA_JSON_ and the keys (or array
+ * indexes) upper-cased and joined with '_', other characters as '_', cut at LOG_FIELD_NAME_MAX. */
+typedef struct FieldPath {
+        char name[LOG_FIELD_NAME_MAX + 1];
+        size_t size;
+} FieldPath;
 
-        if (n == 0)
-                return NULL;
-        if (prefix + n > LOG_FIELD_NAME_MAX)
-                n = LOG_FIELD_NAME_MAX - prefix;
-        name = malloc(prefix + n + 1);
-        if (!name)
-                return NULL;
-        memcpy(name, FIELD_PREFIX, prefix);
-        for (size_t i = 0; i < n; i++) {
-                unsigned char c = (unsigned char) key->data[i];
-
-                name[prefix + i] = isascii(c) && isalnum(c) ? (char) toupper(c) : '_';
-        }
-        name[prefix + n] = '\0';
-        return name;
+static void path_init(FieldPath *p) {
+        p->size = strlen(FIELD_PREFIX);
+        memcpy(p->name, FIELD_PREFIX, p->size);
 }
 
-static int add_field(LogLine *l, const JsonScalar *key, const JsonScalar *value) {
-        _cleanup_free_ char *name = field_name(key);
+/* Appends one key; returns the size to go back to, or SIZE_MAX for an empty key (its value is skipped). */
+static size_t path_push(FieldPath *p, const char *key, size_t n) {
+        size_t saved = p->size;
+
+        if (n == 0)
+                return SIZE_MAX;
+        if (p->size > strlen(FIELD_PREFIX) && p->size < LOG_FIELD_NAME_MAX)
+                p->name[p->size++] = '_';
+        for (size_t i = 0; i < n && p->size < LOG_FIELD_NAME_MAX; i++) {
+                unsigned char c = (unsigned char) key[i];
+
+                p->name[p->size++] = isascii(c) && isalnum(c) ? (char) toupper(c) : '_';
+        }
+        return saved;
+}
+
+static int add_field(LogLine *l, const FieldPath *path, const char *value, size_t size) {
         struct iovec *grown;
-        size_t n;
         char *data;
 
-        if (!name)
-                return key->size == 0 ? 0 : -ENOMEM;
-        n = strlen(name);
-        data = malloc(n + 1 + value->size);
+        if (l->n_fields >= LOG_LINE_FIELDS_MAX) {
+                l->n_dropped++;
+                return 0;
+        }
+        data = malloc(path->size + 1 + size);
         if (!data)
                 return -ENOMEM;
-        memcpy(data, name, n);
-        data[n] = '=';
-        memcpy(data + n + 1, value->data, value->size);
+        memcpy(data, path->name, path->size);
+        data[path->size] = '=';
+        memcpy(data + path->size + 1, value, size);
         grown = realloc(l->fields, sizeof(struct iovec) * (l->n_fields + 1));
         if (!grown) {
                 free(data);
                 return -ENOMEM;
         }
         l->fields = grown;
-        l->fields[l->n_fields++] = (struct iovec) { .iov_base = data, .iov_len = n + 1 + value->size };
+        l->fields[l->n_fields++] = (struct iovec) { .iov_base = data, .iov_len = path->size + 1 + size };
         return 0;
 }
 
 static bool key_is(const JsonScalar *key, const char *name) {
         return key->size == strlen(name) && memcmp(key->data, name, key->size) == 0;
+}
+
+/* Removes SGR escapes ("\e[31m", "\e[1;32m", "\e[0m": colours) from size bytes at p, in place. Returns
+ * the new size. */
+static size_t strip_colour(char *p, size_t size) {
+        size_t i = 0, o = 0;
+
+        while (i < size) {
+                if (p[i] == '\x1b' && i + 1 < size && p[i + 1] == '[') {
+                        size_t j = i + 2 + span(p + i + 2, p + size, "0123456789;:");
+
+                        if (j < size && p[j] == 'm') {
+                                i = j + 1;
+                                continue;
+                        }
+                }
+                p[o++] = p[i++];
+        }
+        return o;
 }
 
 /* What the object's members say; msg wins over message. */
@@ -348,28 +383,82 @@ static void json_line_done(JsonLine *j) {
         scalar_done(&j->level);
 }
 
-/* One member: "key": value. Scalars other than msg, message and level become fields. */
-static int scan_member(Scanner *s, LogLine *l, JsonLine *j) {
-        _cleanup_(scalar_done) JsonScalar key = {}, value = {};
-        JsonScalar *slot;
+static int flatten_value(Scanner *s, LogLine *l, FieldPath *path, int depth);
+
+/* An object's members or an array's elements, its opening bracket consumed: a field each, named by
+ * the path. An empty one is a field too ("{}", "[]"), so that its key is not lost. */
+static int flatten_container(Scanner *s, LogLine *l, FieldPath *path, char close, int depth) {
+        if (consume(s, close))
+                return add_field(l, path, close == '}' ? "{}" : "[]", 2);
+        for (size_t index = 0;; index++) {
+                _cleanup_(scalar_done) JsonScalar key = {};
+                char number[24];
+                size_t saved;
+                int r;
+
+                if (close == '}') {
+                        if (scan_string_alloc(s, &key) < 0 || !consume(s, ':'))
+                                return -EINVAL;
+                        saved = path_push(path, key.data, key.size);
+                } else
+                        saved = path_push(path, number, (size_t) snprintf(number, sizeof(number), "%zu", index));
+                r = saved == SIZE_MAX ? skip_value(s, depth + 1) : flatten_value(s, l, path, depth + 1);
+                if (r < 0)
+                        return r;
+                if (saved != SIZE_MAX)
+                        path->size = saved;
+                if (consume(s, close))
+                        return 0;
+                if (!consume(s, ','))
+                        return -EINVAL;
+        }
+}
+
+/* One value at path (of depth keys): a scalar is a field; a container is flattened, or at
+ * FLATTEN_DEPTH_MAX kept as its JSON text, as written. */
+static int flatten_value(Scanner *s, LogLine *l, FieldPath *path, int depth) {
+        _cleanup_(scalar_done) JsonScalar value = {};
+        const char *start;
         int r;
+
+        if (depth > JSON_DEPTH_MAX)
+                return -EINVAL;
+        skip_space(s);
+        start = s->p;
+        if (s->p < s->end && (*s->p == '{' || *s->p == '[')) {
+                if (depth >= FLATTEN_DEPTH_MAX) {
+                        r = skip_value(s, depth);
+                        return r < 0 ? r : add_field(l, path, start, (size_t) (s->p - start));
+                }
+                s->p++;
+                return flatten_container(s, l, path, *start == '{' ? '}' : ']', depth);
+        }
+        r = scan_scalar(s, &value);
+        if (r < 0)
+                return r;
+        return add_field(l, path, value.data, value.size);
+}
+
+/* One top-level member: "key": value. msg, message and level, when scalars, are the entry's message and
+ * priority; everything else becomes fields. */
+static int scan_member(Scanner *s, LogLine *l, JsonLine *j) {
+        _cleanup_(scalar_done) JsonScalar key = {};
+        JsonScalar *slot;
+        FieldPath path;
 
         if (scan_string_alloc(s, &key) < 0 || !consume(s, ':'))
                 return -EINVAL;
         skip_space(s);
-        if (s->p < s->end && (*s->p == '{' || *s->p == '['))
-                return skip_value(s, 1);
-        r = scan_scalar(s, &value);
-        if (r < 0)
-                return r;
         slot = key_is(&key, "msg") ? &j->msg : key_is(&key, "message") ? &j->message :
                key_is(&key, "level") ? &j->level : NULL;
-        if (!slot)
-                return add_field(l, &key, &value);
-        scalar_done(slot);
-        *slot = value;
-        value = (JsonScalar) {};
-        return 0;
+        if (slot && s->p < s->end && *s->p != '{' && *s->p != '[') {
+                scalar_done(slot);
+                return scan_scalar(s, slot);
+        }
+        path_init(&path);
+        if (path_push(&path, key.data, key.size) == SIZE_MAX)
+                return skip_value(s, 1);
+        return flatten_value(s, l, &path, 1);
 }
 
 static int scan_object(Scanner *s, LogLine *l, JsonLine *j) {
@@ -391,13 +480,34 @@ static int scan_object(Scanner *s, LogLine *l, JsonLine *j) {
         return s->p == s->end ? 0 : -EINVAL;
 }
 
+/* Says how many fields were left out, in a field of its own past the limit. */
+static int add_dropped(LogLine *l) {
+        struct iovec *grown;
+        char data[64];
+        int n;
+
+        if (l->n_dropped == 0)
+                return 0;
+        n = snprintf(data, sizeof(data), FIELD_DROPPED "=%zu", l->n_dropped);
+        grown = realloc(l->fields, sizeof(struct iovec) * (l->n_fields + 1));
+        if (!grown)
+                return -ENOMEM;
+        l->fields = grown;
+        l->fields[l->n_fields].iov_base = strdup(data);
+        if (!l->fields[l->n_fields].iov_base)
+                return -ENOMEM;
+        l->fields[l->n_fields++].iov_len = (size_t) n;
+        return 0;
+}
+
+/* MESSAGE: the bytes as they are, but for colour codes. */
 static int set_message(LogLine *l, const char *data, size_t size) {
         l->message = malloc(size + 1);
         if (!l->message)
                 return -ENOMEM;
         memcpy(l->message, data, size);
-        l->message[size] = '\0';
-        l->message_size = size;
+        l->message_size = strip_colour(l->message, size);
+        l->message[l->message_size] = '\0';
         return 0;
 }
 
@@ -409,9 +519,13 @@ static int parse_json(const char *line, size_t size, LogLine *l) {
         int r, priority;
 
         r = scan_object(&s, l, &j);
+        if (r >= 0)
+                r = add_dropped(l);
         if (r < 0)
                 return r;
         if (j.level.data) {
+                /* winston's colorize() wraps the level: "\e[31merror\e[39m". */
+                j.level.size = strip_colour(j.level.data, j.level.size);
                 priority = log_level_to_priority(j.level.data, j.level.size, j.level.is_number);
                 if (priority >= 0)
                         l->priority = priority;

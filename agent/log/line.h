@@ -4,8 +4,10 @@
 /* One line a child wrote, as one journal entry. A leading "<N>" (0-7, the sd-daemon(3) prefix) sets the
  * priority and is stripped. A line that is one JSON object (what pino, bunyan and winston write) gives
  * MESSAGE from its "msg" or "message", PRIORITY from its "level" (syslog numbers 0-7, pino numbers 10-60,
- * or names), and a PANDORA_JSON_<KEY> field for every other top-level scalar. Any other line is the
- * message as it is, NUL bytes and invalid UTF-8 included. Pure: no I/O, no logging. */
+ * or names; colour codes removed first), and a PANDORA_JSON_<PATH> field for every other value, nested
+ * ones named by their path ({"err":{"stack":"..."}} gives PANDORA_JSON_ERR_STACK). Any other line is the
+ * message as it is, NUL bytes and invalid UTF-8 included. Colour codes (SGR escapes) are removed from
+ * every MESSAGE. Pure: no I/O, no logging. */
 
 #include <stddef.h>
 #include <sys/uio.h>
@@ -16,10 +18,15 @@ typedef struct LogLine {
         size_t message_size;
         struct iovec *fields;   /* "PANDORA_JSON_KEY=value", each buffer owned */
         size_t n_fields;
+        size_t n_dropped;       /* values left out beyond LOG_LINE_FIELDS_MAX (PANDORA_JSON_DROPPED says so) */
 } LogLine;
 
 /* The longest journal field name journald accepts. */
 #define LOG_FIELD_NAME_MAX 64
+
+/* At most this many PANDORA_JSON_* fields per entry (and PANDORA_JSON_DROPPED): journald ignores an entry
+ * of more than 1024 fields, and we would rather lose fields than the line. */
+#define LOG_LINE_FIELDS_MAX 256
 
 /* Parses size bytes of line (without its newline). default_priority applies when neither a prefix nor a
  * JSON level sets one. Returns 0 or -ENOMEM; on success *ret must be freed with log_line_done(). */

@@ -1,72 +1,89 @@
 /* SPDX-License-Identifier: MIT */
 
 /* Journal entries with the instance's identity. Every entry of the agent, of its modules and of its
- * children's output goes through log_submit(): one sd_journal_sendv() with PRIORITY, SYSLOG_IDENTIFIER
- * and the PANDORA_* fields. stderr reaches the journal too under systemd, but as plain lines without
- * fields, so it is only the fallback; there the sd-daemon "<N>" prefix keeps the priority. Nothing is
- * dropped silently: what the journal refuses goes to stderr and is counted, so is what neither took.
+ * children's output goes through log_submit(): one datagram of journald's native protocol with
+ * PRIORITY, SYSLOG_IDENTIFIER and the PANDORA_* fields. stderr reaches the journal too under systemd, but
+ * as plain lines without fields, so it is only the fallback; there the sd-daemon "<N>" prefix keeps the
+ * priority. Nothing is dropped silently: what the journal refuses goes to stderr and is counted, so is
+ * what neither took.
+ *
+ * The agent must never wait for journald: its loop also answers D-Bus, signals, children's
+ * notifications and pings the watchdog, and a stopped journald (SIGSTOP, a slow disk) used to hold it in
+ * sd_journal_sendv() until the watchdog killed it. So entries go to a non-blocking socket of our own
+ * (journal.c) and what the journal can't take at once waits here, serialized with all its fields, in one
+ * FIFO queue sent when the socket polls writable. Why a queue on the loop and not a writer thread: the
+ * socket itself tells when journald reads again, the order of entries is the order of log_submit() with
+ * no locking, the counters stay on the loop, and the agent stays single-threaded (its children are
+ * forked from it). The queue is bounded by back-pressure, not by dropping: while it holds LOG_QUEUE_MAX
+ * bytes, capture.c stops reading children's pipes (they wait in write(), as they would on a slow
+ * journald stream) and resumes when it is down to half; the agent's own few entries always queue.
  *
  * agent/log/ owns everything on the way to journald: capture.c reads children's pipes, line-buffer.c
- * cuts lines, line.c reads <N> prefixes and JSON loggers, this file sends. It calls only common/ and
- * sd-journal; it never knows the Context or the metrics (the core copies LogCounters out). */
+ * cuts lines, line.c reads <N> prefixes and JSON loggers, this file queues and journal.c sends. It calls
+ * only common/, sd-event and the journal's socket; it never knows the Context or the metrics (the core
+ * copies LogCounters out). */
 
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-/* The entry's own CODE_* fields, not those of the sd_journal_sendv() call in this file. */
-#define SD_JOURNAL_SUPPRESS_LOCATION
-#include <systemd/sd-journal.h>
 
+#include "agent/log/journal.h"
 #include "agent/log/log.h"
 
 /* The fields log_submit() adds itself; an entry's own come on top. */
 #define OWN_FIELDS 8
-#define JOURNAL_SOCKET "/run/systemd/journal/socket"
 #define STACK_FIELDS 24
+/* Entries sent per wake-up of the writable socket, so that a long queue shares the loop. */
+#define FLUSH_BATCH 1024
+
+/* An entry waiting for the journal: its datagram, and what its stderr form and its counting need. */
+typedef struct Pending {
+        struct Pending *next;
+        int priority;
+        bool captured;
+        size_t size;                    /* of the datagram */
+        size_t message, message_size;   /* offsets of values in data */
+        size_t identifier, identifier_size;
+        size_t service, service_size;   /* service_size 0: none */
+        char data[];
+} Pending;
 
 static struct {
         char *app, *process, *instance;
-        char *fields[3];        /* "PANDORA_APP=...", "PANDORA_PROCESS=...", "PANDORA_INSTANCE=..." */
         int journal;            /* -1: not decided yet */
         LogCounters *counters;
-} identity = { .journal = -1 };
-
-static const char * const priority_fields[8] = {
-        "PRIORITY=0", "PRIORITY=1", "PRIORITY=2", "PRIORITY=3",
-        "PRIORITY=4", "PRIORITY=5", "PRIORITY=6", "PRIORITY=7",
-};
-
-/* "NAME=value" as a new string; NULL when value is NULL or out of memory. */
-static char *field_new(const char *name, const char *value) {
-        char *s;
-
-        if (!value || asprintf(&s, "%s=%s", name, value) < 0)
-                return NULL;
-        return s;
-}
+        JournalSocket socket;
+        sd_event *event;        /* attached: the queue is sent on it; NULL: writes wait */
+        unsigned n_attached;
+        sd_event_source *writable;      /* watches socket.fd while something is queued */
+        Pending *head, **tail;
+        size_t n_queued, queued_bytes;
+        LogWaiter *waiters;
+} identity = { .journal = -1, .socket = JOURNAL_SOCKET_INIT };
 
 void log_set_identity(const char *app, const char *process, const char *instance) {
         log_reset_identity();
         identity.app = app ? strdup(app) : NULL;
         identity.process = process ? strdup(process) : NULL;
         identity.instance = instance ? strdup(instance) : NULL;
-        identity.fields[0] = field_new("PANDORA_APP", identity.app);
-        identity.fields[1] = field_new("PANDORA_PROCESS", identity.process);
-        identity.fields[2] = field_new("PANDORA_INSTANCE", identity.instance);
 }
 
 void log_reset_identity(void) {
         identity.app = mfree(identity.app);
         identity.process = mfree(identity.process);
         identity.instance = mfree(identity.instance);
-        for (size_t i = 0; i < ELEMENTSOF(identity.fields); i++)
-                identity.fields[i] = mfree(identity.fields[i]);
 }
 
 void log_set_journal(bool journal) {
         identity.journal = journal;
+}
+
+void log_set_journal_socket(const char *path) {
+        identity.writable = sd_event_source_disable_unref(identity.writable);
+        journal_socket_close(&identity.socket);
+        identity.socket.path = path;
 }
 
 void log_set_counters(LogCounters *counters) {
@@ -96,84 +113,111 @@ static const char *entry_identifier(const LogEntry *e) {
         return e->identifier ?: e->service ?: identity.process ?: "pandora-agent";
 }
 
-static void add_iovec(struct iovec *iov, size_t *n, const char *s, size_t size) {
-        if (s)
-                iov[(*n)++] = (struct iovec) { .iov_base = (char *) s, .iov_len = size };
+static void add_field(JournalField *f, size_t *n, const char *name, const void *value, size_t size) {
+        if (value)
+                f[(*n)++] = (JournalField) { name, strlen(name), value, size };
 }
 
-static void add_string(struct iovec *iov, size_t *n, const char *s) {
-        if (s)
-                add_iovec(iov, n, s, strlen(s));
+static void add_string(JournalField *f, size_t *n, const char *name, const char *value) {
+        if (value)
+                add_field(f, n, name, value, strlen(value));
 }
 
-static int send_journal(const LogEntry *e) {
-        _cleanup_free_ char *message = NULL, *identifier = NULL, *service = NULL, *pid = NULL;
-        _cleanup_free_ struct iovec *heap = NULL;
-        struct iovec stack[STACK_FIELDS], *iov = stack;
+/* The entry's fields in f: MESSAGE (index 0), PRIORITY, SYSLOG_IDENTIFIER (2), the instance's fields,
+ * PANDORA_SERVICE (at *ret_service, SIZE_MAX: none), SYSLOG_PID (written into pid), then the entry's own
+ * "NAME=value" fields. Returns their number. */
+static size_t entry_fields(const LogEntry *e, JournalField *f, char pid[static 16], size_t *ret_service) {
+        static const char digits[] = "01234567";
         size_t n = 0;
 
-        /* sd_journal_sendv() says 0 when the socket is not there at all ("fail silently"): look first. */
-        if (access(JOURNAL_SOCKET, F_OK) < 0)
-                return negative_errno();
-        if (OWN_FIELDS + e->n_fields > ELEMENTSOF(stack)) {
-                iov = heap = calloc(OWN_FIELDS + e->n_fields, sizeof(struct iovec));
-                if (!heap)
-                        return -ENOMEM;
+        add_field(f, &n, "MESSAGE", e->message ?: "", e->message_size);
+        add_field(f, &n, "PRIORITY", digits + (e->priority & 7), 1);
+        add_string(f, &n, "SYSLOG_IDENTIFIER", entry_identifier(e));
+        add_string(f, &n, "PANDORA_APP", identity.app);
+        add_string(f, &n, "PANDORA_PROCESS", identity.process);
+        add_string(f, &n, "PANDORA_INSTANCE", identity.instance);
+        *ret_service = e->service ? n : SIZE_MAX;
+        add_string(f, &n, "PANDORA_SERVICE", e->service);
+        if (e->pid > 0) {
+                snprintf(pid, 16, "%d", (int) e->pid);
+                add_string(f, &n, "SYSLOG_PID", pid);
         }
-        /* MESSAGE is data: copied whole, NUL bytes and all, after its name. */
-        message = malloc(strlen("MESSAGE=") + e->message_size);
-        identifier = field_new("SYSLOG_IDENTIFIER", entry_identifier(e));
-        service = field_new("PANDORA_SERVICE", e->service);
-        if (e->pid > 0 && asprintf(&pid, "SYSLOG_PID=%d", (int) e->pid) < 0)
-                pid = NULL;
-        if (!message || !identifier || (e->service && !service) || (e->pid > 0 && !pid))
-                return -ENOMEM;
-        memcpy(message, "MESSAGE=", strlen("MESSAGE="));
-        memcpy(message + strlen("MESSAGE="), e->message, e->message_size);
-        add_iovec(iov, &n, message, strlen("MESSAGE=") + e->message_size);
-        add_string(iov, &n, priority_fields[e->priority & 7]);
-        add_string(iov, &n, identifier);
-        for (size_t i = 0; i < ELEMENTSOF(identity.fields); i++)
-                add_string(iov, &n, identity.fields[i]);
-        add_string(iov, &n, service);
-        add_string(iov, &n, pid);
-        for (size_t i = 0; i < e->n_fields; i++)
-                iov[n++] = e->fields[i];
-        return sd_journal_sendv(iov, n);
+        for (size_t i = 0; i < e->n_fields; i++) {
+                const char *field = e->fields[i].iov_base, *eq = memchr(field, '=', e->fields[i].iov_len);
+
+                if (eq)
+                        f[n++] = (JournalField) { field, (size_t) (eq - field), eq + 1,
+                                                  e->fields[i].iov_len - (size_t) (eq - field) - 1 };
+        }
+        return n;
+}
+
+/* The entry as one datagram, with where its message, identifier and service are in it. f: room for
+ * OWN_FIELDS + e->n_fields fields. */
+static Pending *pending_new(const LogEntry *e, JournalField *f) {
+        size_t n, size = 0, service;
+        char pid[16], *p, *end;
+        Pending *q;
+
+        n = entry_fields(e, f, pid, &service);
+        for (size_t i = 0; i < n; i++)
+                size += journal_field_size(&f[i]);
+        q = malloc(sizeof(Pending) + size);
+        if (!q)
+                return NULL;
+        *q = (Pending) { .priority = e->priority & 7, .captured = e->captured, .size = size,
+                         .message_size = e->message_size, .identifier_size = f[2].value_size };
+        p = q->data;
+        for (size_t i = 0; i < n; i++) {
+                size_t value = (size_t) (journal_field_write(p, &f[i], &end) - q->data);
+
+                if (i == 0)
+                        q->message = value;
+                else if (i == 2)
+                        q->identifier = value;
+                else if (i == service) {
+                        q->service = value;
+                        q->service_size = f[i].value_size;
+                }
+                p = end;
+        }
+        return q;
 }
 
 /* One line: "pandora-agent: [SERVICE: ]MESSAGE" for the agent's own, "IDENTIFIER: LINE" for a child's. */
-static int send_stderr(const LogEntry *e) {
+static int send_stderr(const Pending *q) {
+        const char *service = q->data + q->service, *message = q->data + q->message;
         _cleanup_free_ char *prefix = NULL, *buf = NULL;
         size_t k;
         int n;
 
-        if (e->captured)
-                n = asprintf(&prefix, "%s%s: ", identity.journal > 0 ? "<N>" : "", entry_identifier(e));
+        if (q->captured)
+                n = asprintf(&prefix, "%s%.*s: ", identity.journal > 0 ? "<N>" : "", (int) q->identifier_size,
+                             q->data + q->identifier);
         else
-                n = asprintf(&prefix, "%spandora-agent: %s%s", identity.journal > 0 ? "<N>" : "",
-                             e->service ?: "", e->service ? ": " : "");
+                n = asprintf(&prefix, "%spandora-agent: %.*s%s", identity.journal > 0 ? "<N>" : "",
+                             (int) q->service_size, service, q->service_size > 0 ? ": " : "");
         if (n < 0)
                 return -ENOMEM;
         /* Under systemd stderr is a journal stream, which reads the "<N>" prefix as the priority. */
         if (identity.journal > 0)
-                prefix[1] = (char) ('0' + (e->priority & 7));
+                prefix[1] = (char) ('0' + q->priority);
         k = (size_t) n;
-        buf = malloc(k + e->message_size + 1);
+        buf = malloc(k + q->message_size + 1);
         if (!buf)
                 return -ENOMEM;
         memcpy(buf, prefix, k);
-        memcpy(buf + k, e->message, e->message_size);
-        buf[k + e->message_size] = '\n';
+        memcpy(buf + k, message, q->message_size);
+        buf[k + q->message_size] = '\n';
         /* One write per entry: stderr is unbuffered, and a stream reader splits at newlines only. */
-        if (fwrite(buf, 1, k + e->message_size + 1, stderr) != k + e->message_size + 1) {
+        if (fwrite(buf, 1, k + q->message_size + 1, stderr) != k + q->message_size + 1) {
                 clearerr(stderr);
                 return -EIO;
         }
         return 0;
 }
 
-static void count(const LogEntry *e, bool fallback, int r) {
+static void count(const Pending *q, bool fallback, int r) {
         LogCounters *c = identity.counters;
 
         if (!c)
@@ -182,23 +226,251 @@ static void count(const LogEntry *e, bool fallback, int r) {
                 c->lost++;
                 return;
         }
-        c->entries[e->priority & 7]++;
-        c->bytes += e->message_size;
+        c->entries[q->priority]++;
+        c->bytes += q->message_size;
         c->fallbacks += fallback;
 }
 
-int log_submit(const LogEntry *e) {
-        bool fallback = false;
-        int r = -EIO;
+/* The journal refused q for good: stderr instead. Returns 0, or what send_stderr() says. */
+static int fall_back(const Pending *q) {
+        int r = send_stderr(q);
 
-        if (use_journal()) {
-                r = send_journal(e);
-                fallback = r < 0;
+        count(q, true, r);
+        return r;
+}
+
+static void update_queue_counters(void) {
+        if (identity.counters) {
+                identity.counters->queued = identity.n_queued;
+                identity.counters->queued_bytes = identity.queued_bytes;
+        }
+}
+
+static void queue_push(Pending *q) {
+        q->next = NULL;
+        if (!identity.head)
+                identity.tail = &identity.head;
+        *identity.tail = q;
+        identity.tail = &q->next;
+        identity.n_queued++;
+        identity.queued_bytes += q->size;
+        update_queue_counters();
+}
+
+static Pending *queue_pop(void) {
+        Pending *q = identity.head;
+
+        identity.head = q->next;
+        identity.n_queued--;
+        identity.queued_bytes -= q->size;
+        update_queue_counters();
+        return q;
+}
+
+bool log_queue_full(void) {
+        return identity.queued_bytes >= LOG_QUEUE_MAX;
+}
+
+static bool queue_has_room(void) {
+        return identity.queued_bytes <= LOG_QUEUE_MAX / 2;
+}
+
+/* Resumes every waiter, in the order they came; one that finds the queue full again waits anew. */
+static void wake_waiters(void) {
+        LogWaiter *w = identity.waiters;
+
+        identity.waiters = NULL;
+        while (w) {
+                LogWaiter *next = w->next;
+
+                w->next = NULL;
+                w->waiting = false;
+                w->resume(w);
+                w = next;
+        }
+}
+
+void log_wait_for_room(LogWaiter *w) {
+        LogWaiter **i = &identity.waiters;
+
+        if (w->waiting)
+                return;
+        if (queue_has_room()) {
+                w->resume(w);
+                return;
+        }
+        while (*i)
+                i = &(*i)->next;
+        *i = w;
+        w->next = NULL;
+        w->waiting = true;
+}
+
+void log_waiter_cancel(LogWaiter *w) {
+        for (LogWaiter **i = &identity.waiters; *i; i = &(*i)->next)
+                if (*i == w) {
+                        *i = w->next;
+                        break;
+                }
+        w->next = NULL;
+        w->waiting = false;
+}
+
+/* Sends q's datagram to the journal without waiting: 0, -EAGAIN, or another negative errno. A socket
+ * whose peer is gone (journald's socket made anew) is closed, its watch first, and connected again. */
+static int journal_send(const Pending *q) {
+        int r;
+
+        r = journal_socket_send(&identity.socket, q->data, q->size);
+        if (r != -ENOTCONN)
+                return r;
+        identity.writable = sd_event_source_disable_unref(identity.writable);
+        journal_socket_close(&identity.socket);
+        r = journal_socket_send(&identity.socket, q->data, q->size);
+        return r == -ENOTCONN ? -ECONNREFUSED : r;
+}
+
+/* Sends queued entries, at most max of them, until the journal can't take more. Returns -EAGAIN when
+ * it can't (wait for the socket), 0 otherwise. */
+static int queue_send(size_t max) {
+        int r = 0;
+
+        for (; identity.head && max > 0; max--) {
+                r = journal_send(identity.head);
+                if (r == -EAGAIN)
+                        break;
+                if (r < 0)
+                        fall_back(identity.head);
+                else
+                        count(identity.head, false, 0);
+                free(queue_pop());
+        }
+        if (queue_has_room())
+                wake_waiters();
+        return r == -EAGAIN ? r : 0;
+}
+
+static int on_writable(sd_event_source *s, int fd, uint32_t revents, void *userdata);
+
+/* Watches the socket while something is queued. Without the watch the queue would wait for the next
+ * entry: a failure here is unlikely enough to accept that. */
+static void queue_arm(void) {
+        if (!identity.event)
+                return;
+        if (!identity.writable) {
+                if (identity.head && identity.socket.fd >= 0)
+                        (void) sd_event_add_io(identity.event, &identity.writable, identity.socket.fd, EPOLLOUT,
+                                               on_writable, NULL);
+                return;
+        }
+        (void) sd_event_source_set_enabled(identity.writable, identity.head ? SD_EVENT_ON : SD_EVENT_OFF);
+}
+
+static int on_writable(sd_event_source *s _unused_, int fd _unused_, uint32_t revents _unused_, void *userdata _unused_) {
+        (void) queue_send(FLUSH_BATCH);
+        queue_arm();
+        return 0;
+}
+
+/* Sends q to the journal now, or queues it; takes q. Returns 0, or a negative errno when neither the
+ * journal nor stderr took it. */
+static int submit_journal(Pending *q) {
+        _cleanup_free_ Pending *owned = q;
+        int r;
+
+        /* Behind what waits already: one order for all entries. */
+        if (identity.head) {
+                queue_push(TAKE_PTR(owned));
+                return 0;
+        }
+        for (;;) {
+                r = journal_send(q);
+                if (r != -EAGAIN)
+                        break;
+                if (identity.counters)
+                        identity.counters->stalls++;
+                if (identity.event) {
+                        queue_push(TAKE_PTR(owned));
+                        queue_arm();
+                        return 0;
+                }
+                /* No loop to wait on: wait here, as sd_journal_sendv() would. */
+                if (journal_socket_wait(&identity.socket, -1) < 0)
+                        break;
         }
         if (r < 0)
-                r = send_stderr(e);
-        count(e, fallback, r);
+                return fall_back(q);
+        count(q, false, 0);
+        return 0;
+}
+
+int log_submit(const LogEntry *e) {
+        _cleanup_free_ JournalField *heap = NULL;
+        JournalField stack[STACK_FIELDS], *f = stack;
+        _cleanup_free_ Pending *q = NULL;
+        int r;
+
+        if (OWN_FIELDS + e->n_fields > ELEMENTSOF(stack))
+                f = heap = calloc(OWN_FIELDS + e->n_fields, sizeof(JournalField));
+        q = f ? pending_new(e, f) : NULL;
+        if (!q) {
+                if (identity.counters)
+                        identity.counters->lost++;
+                return -EIO;
+        }
+        if (use_journal())
+                r = submit_journal(TAKE_PTR(q));
+        else {
+                r = send_stderr(q);
+                count(q, false, r);
+        }
         return r < 0 ? -EIO : 0;
+}
+
+int log_attach_event(sd_event *e) {
+        if (identity.event && identity.event != e)
+                return -EBUSY;
+        if (!identity.event)
+                identity.event = sd_event_ref(e);
+        identity.n_attached++;
+        return 0;
+}
+
+/* Sends the whole queue, waiting for the journal while it takes entries; the rest to stderr. */
+static void queue_flush(void) {
+        while (identity.head)
+                if (queue_send(SIZE_MAX) == -EAGAIN &&
+                    journal_socket_wait(&identity.socket, (int) (LOG_FLUSH_TIMEOUT_USEC / 1000)) <= 0)
+                        break;
+        while (identity.head) {
+                Pending *q = queue_pop();
+
+                fall_back(q);
+                free(q);
+        }
+        wake_waiters();
+}
+
+void log_detach_event(void) {
+        if (identity.n_attached == 0 || --identity.n_attached > 0)
+                return;
+        queue_flush();
+        identity.writable = sd_event_source_disable_unref(identity.writable);
+        identity.event = sd_event_unref(identity.event);
+}
+
+/* "NAME=value" as a new string; NULL when value is NULL or out of memory. */
+static char *field_new(const char *name, const char *value) {
+        char *s;
+
+        if (!value || asprintf(&s, "%s=%s", name, value) < 0)
+                return NULL;
+        return s;
+}
+
+static void add_iovec(struct iovec *iov, size_t *n, const char *s) {
+        if (s)
+                iov[(*n)++] = (struct iovec) { .iov_base = (char *) s, .iov_len = strlen(s) };
 }
 
 /* Adds the origin's CODE_* fields and its valid "FIELD=value" entries to fields (allocated by the caller
@@ -212,13 +484,13 @@ static size_t origin_fields(const LogOrigin *o, struct iovec *fields, char *owne
                         owned[1] = NULL;
                 owned[2] = field_new("CODE_FUNC", o->func);
                 for (size_t i = 0; i < 3; i++)
-                        add_string(fields, &n, owned[i]);
+                        add_iovec(fields, &n, owned[i]);
         }
         for (const char * const *f = o->fields; f && *f; f++) {
                 size_t k = strcspn(*f, "=");
 
                 if ((*f)[k] == '=' && log_field_name_is_valid(*f, k))
-                        add_string(fields, &n, *f);
+                        add_iovec(fields, &n, *f);
         }
         return n;
 }

@@ -4,7 +4,9 @@
 /* The agent's logging, the one place it writes messages: to the journal with the instance's fields
  * (PANDORA_APP, PANDORA_PROCESS, PANDORA_INSTANCE and, for a service, PANDORA_SERVICE) when it runs
  * under systemd, to stderr otherwise or when the journal can't be reached. Modules log through
- * pandora_log(), children's output lines come from log/capture.c; all of it ends here. */
+ * pandora_log(), children's output lines come from log/capture.c; all of it ends here. Once attached
+ * to the event loop it never waits for the journal: what the journal can't take yet waits in a bounded
+ * queue, and children's pipes are left unread while the queue is full. */
 
 #include <stdarg.h>
 #include <stdbool.h>
@@ -13,6 +15,7 @@
 #include <sys/types.h>
 #include <sys/uio.h>
 #include <syslog.h>
+#include <systemd/sd-event.h>
 
 #include "common/macro.h"
 
@@ -24,6 +27,10 @@ typedef struct LogCounters {
         uint64_t lines_split;           /* children's lines cut at the line limit (once per cut) */
         uint64_t fallbacks;             /* entries the journal refused, written to stderr instead */
         uint64_t lost;                  /* entries neither the journal nor stderr took */
+        uint64_t queued;                /* entries waiting for the journal now */
+        uint64_t queued_bytes;          /* their size as datagrams */
+        uint64_t stalls;                /* times the journal could not take an entry at once */
+        uint64_t pauses;                /* times a child's pipe was left unread because the queue was full */
 } LogCounters;
 
 /* Names the instance in every entry from now on. The strings are copied; NULL leaves a field out. */
@@ -42,6 +49,48 @@ void log_set_counters(LogCounters *counters);
 /* The counters set by log_set_counters(), or NULL. */
 LogCounters *log_get_counters(void);
 
+/* How much may wait for the journal before children's pipes are left unread (the children then wait in
+ * write(), and lose nothing); reading resumes once the queue is down to half of it. One read of a pipe
+ * (64 KiB of output) may still add its lines beyond it, and so may a child's last words at its exit. */
+#define LOG_QUEUE_MAX (4U * 1024 * 1024)
+
+/* How long the last log_detach_event() waits for a journal that takes nothing, before it writes what is
+ * still queued to stderr. */
+#define LOG_FLUSH_TIMEOUT_USEC (5 * 1000 * 1000ULL)
+
+/* From now on the journal is written without ever waiting: an entry it can't take at once waits in a
+ * queue (in order, with all its fields) sent as soon as the journal's socket is writable, on e. Until
+ * then, and after the last log_detach_event(), a write waits for the journal as sd_journal_sendv() does.
+ * Calls nest: each is ended by one log_detach_event(). Returns 0, -EBUSY when attached to another loop,
+ * or a negative errno. */
+int log_attach_event(sd_event *e);
+
+/* Ends one log_attach_event(). The last one sends what is queued, waiting for the journal while it
+ * keeps taking entries, at most LOG_FLUSH_TIMEOUT_USEC each time; what it still can't take then goes to
+ * stderr. Does nothing when not attached. */
+void log_detach_event(void);
+
+/* Whether the queue holds LOG_QUEUE_MAX bytes or more: readers of children's pipes should wait. */
+bool log_queue_full(void);
+
+/* A reader waiting for room in the queue (a child's pipe left unread meanwhile). */
+typedef struct LogWaiter LogWaiter;
+struct LogWaiter {
+        void (*resume)(LogWaiter *w);   /* called once there is room again; may read and submit */
+        LogWaiter *next;
+        bool waiting;
+};
+
+/* Calls w->resume once the queue is down to LOG_QUEUE_MAX / 2 (at once when it is already). w must
+ * stay valid until then, or until log_waiter_cancel(). */
+void log_wait_for_room(LogWaiter *w);
+
+/* Forgets w if it waits. */
+void log_waiter_cancel(LogWaiter *w);
+
+/* The journal's socket; NULL: journald's. For tests, which play the journal. */
+void log_set_journal_socket(const char *path);
+
 /* One entry, as log_submit() sends it. */
 typedef struct LogEntry {
         int priority;                   /* PRIORITY, 0-7 */
@@ -56,7 +105,8 @@ typedef struct LogEntry {
 } LogEntry;
 
 /* Sends one entry with the instance's fields to the journal, or to stderr when the journal is not in
- * use or refuses it, and counts it. Returns 0, -ENOMEM, or -EIO when neither took it. */
+ * use or refuses it, and counts it (when it is sent: a queued entry later). Never waits once attached to
+ * an event loop. Returns 0, or -EIO when neither the journal nor stderr took it. */
 int log_submit(const LogEntry *e);
 
 typedef struct LogOrigin {

@@ -2,10 +2,12 @@
 # Structured logging under a real systemd (issue 5): every entry of an instance, whether the agent, a
 # module or a child's stdout/stderr wrote it, carries PANDORA_APP/PROCESS/INSTANCE, PANDORA_SERVICE when
 # a service wrote it, SYSLOG_IDENTIFIER and PRIORITY, read back with `journalctl -o json`. Children's
-# lines: stdout at 6, stderr at 3, "<N>" prefixes and JSON loggers' levels and keys, a partial line
-# sent after the idle time, a child's last words before the agent's message about its exit. Each
-# lifecycle event has its MESSAGE_ID and fields, and `journalctl -x` explains a failed service. Then
-# the journalctl commands README's "Logs" section documents, and the stderr fallback.
+# lines: stdout and stderr at 6 (systemd's default for a unit's stderr), "<N>" prefixes and JSON
+# loggers' levels and keys (nested ones flattened), a partial line sent after the idle time, a child's
+# last words before the agent's message about its exit. Each lifecycle event has its MESSAGE_ID and
+# fields, and `journalctl -x` explains a failed service. Then the journalctl commands README's "Logs"
+# section documents, the stderr fallback, and bunyan's and winston's own output (Debian's node-bunyan
+# and node-winston): logger.error(err) keeps its stack, one entry, and a colourised level is read.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=sandbox.sh
 source "$(dirname "$0")/sandbox.sh"
@@ -17,7 +19,7 @@ source "$(dirname "$0")/test-logging-lib.sh"
 unit=shop-web@1.service
 module=${MESON_BUILD_ROOT:-}/tests/integration/logging-module.so
 
-tap_plan 43
+tap_plan 48
 tap_ok "the box boots" sandbox_boot
 [[ -n ${SANDBOX_PID:-} ]] || tap_bail "no box, nothing else to check"
 
@@ -60,13 +62,13 @@ common=(PANDORA_APP=shop PANDORA_PROCESS=web PANDORA_INSTANCE=1 "_SYSTEMD_UNIT=$
 tap_ok "stdout: PRIORITY=6, SYSLOG_IDENTIFIER and PANDORA_SERVICE the service, SYSLOG_PID the child" \
     log_has_entry "plain stdout line" "${common[@]}" PRIORITY=6 SYSLOG_IDENTIFIER=cache \
     PANDORA_SERVICE=cache SYSLOG_PID=# <<<"$json"
-tap_ok "stderr: PRIORITY=3" \
-    log_has_entry "plain stderr line" "${common[@]}" PRIORITY=3 SYSLOG_IDENTIFIER=cache PANDORA_SERVICE=cache <<<"$json"
+tap_ok "stderr: PRIORITY=6, as systemd logs a unit's stderr (issue 16)" \
+    log_has_entry "plain stderr line" "${common[@]}" PRIORITY=6 SYSLOG_IDENTIFIER=cache PANDORA_SERVICE=cache <<<"$json"
 tap_ok "a <4> prefix sets PRIORITY=4 and is stripped" \
     log_has_entry "warning via prefix" "${common[@]}" PRIORITY=4 PANDORA_SERVICE=cache <<<"$json"
-tap_ok "a pino line: msg is MESSAGE, level 50 is PRIORITY=3, other scalars are PANDORA_JSON_*" \
+tap_ok "a pino line: msg is MESSAGE, level 50 is PRIORITY=3, other values are PANDORA_JSON_*, nested ones too" \
     log_has_entry "pino error" "${common[@]}" PRIORITY=3 PANDORA_SERVICE=cache \
-    PANDORA_JSON_REQID=abc-1 PANDORA_JSON_PID=7 PANDORA_JSON_TIME=1700000000000 '!PANDORA_JSON_NESTED' \
+    PANDORA_JSON_REQID=abc-1 PANDORA_JSON_PID=7 PANDORA_JSON_TIME=1700000000000 PANDORA_JSON_NESTED_A=1 \
     '!PANDORA_JSON_MSG' '!PANDORA_JSON_LEVEL' <<<"$json"
 tap_ok "a winston line: message is MESSAGE, level \"warn\" is PRIORITY=4, 'user id' is PANDORA_JSON_USER_ID" \
     log_has_entry "winston warn" "${common[@]}" PRIORITY=4 PANDORA_JSON_USER_ID=42 PANDORA_JSON_OK=true <<<"$json"
@@ -74,8 +76,8 @@ tap_ok "the partial line: PRIORITY=6" \
     log_has_entry "partial line without newline" "${common[@]}" PRIORITY=6 PANDORA_SERVICE=cache <<<"$json"
 tap_ok "the entry's stdout: SYSLOG_IDENTIFIER is the process, no PANDORA_SERVICE" \
     log_has_entry entry-out "${common[@]}" PRIORITY=6 SYSLOG_IDENTIFIER=web SYSLOG_PID=# '!PANDORA_SERVICE' <<<"$json"
-tap_ok "the entry's stderr: PRIORITY=3" \
-    log_has_entry entry-err "${common[@]}" PRIORITY=3 SYSLOG_IDENTIFIER=web '!PANDORA_SERVICE' <<<"$json"
+tap_ok "the entry's stderr: PRIORITY=6" \
+    log_has_entry entry-err "${common[@]}" PRIORITY=6 SYSLOG_IDENTIFIER=web '!PANDORA_SERVICE' <<<"$json"
 
 # --- a module's pandora_log() and pandora_log_fields()
 tap_ok "pandora_log(): PANDORA_SERVICE, SYSLOG_IDENTIFIER, PRIORITY and CODE_*" \
@@ -115,8 +117,7 @@ tap_ok "journalctl -u 'shop-*' has the children's lines and the agent's" \
 tap_ok "journalctl PANDORA_APP=shop has the entry's and the module's lines" \
     test "$(sandbox_run journalctl -b -o cat PANDORA_APP=shop | grep -cxF -e entry-out -e 'module logger says 42')" -eq 2
 tap_is "$(sandbox_run journalctl -b -o cat PANDORA_APP=shop PANDORA_SERVICE=cache -p err | sort)" \
-    "$(printf '%s\n' 'pino error' 'plain stderr line')" \
-    "journalctl PANDORA_APP=shop PANDORA_SERVICE=cache -p err: cache's errors only"
+    "pino error" "journalctl PANDORA_APP=shop PANDORA_SERVICE=cache -p err: cache's errors only, not its stderr"
 
 # --- lifecycle events while stopping
 json=$(log_json PANDORA_APP=shop)
@@ -190,9 +191,64 @@ tap_ok "a child's line reaches the journal through the agent's stderr" \
     log_wait_message 5 "talk: fallback line" _SYSTEMD_UNIT=quiet-web@1.service
 json=$(log_json _SYSTEMD_UNIT=quiet-web@1.service)
 tap_ok "with its priority from the <N> prefix and the unit's fields" \
-    log_has_entry "talk: fallback error" _TRANSPORT=stdout PRIORITY=3 PANDORA_APP=quiet \
+    log_has_entry "talk: fallback error" _TRANSPORT=stdout PRIORITY=6 PANDORA_APP=quiet \
     PANDORA_PROCESS=web SYSLOG_IDENTIFIER=quiet-web <<<"$json"
 tap_ok "the agent's own messages too" \
     log_has_entry "pandora-agent: Instance ready: 1 service and the entry running" _TRANSPORT=stdout PRIORITY=6 <<<"$json"
 sandbox_run systemctl stop quiet.target
+
+# --- bunyan and winston as they are (Debian's node-bunyan and node-winston): logger.error(err)
+sandbox_write /etc/loggers/app.js <<'EOF'
+const bunyan = require('bunyan');
+const winston = require('winston');
+const berr = new Error('bunyan kaboom');
+berr.code = 'E_KABOOM';
+bunyan.createLogger({ name: 'loggers' }).error(berr);
+winston.createLogger({
+    format: winston.format.combine(winston.format.errors({ stack: true }), winston.format.colorize(),
+                                   winston.format.json()),
+    transports: [new winston.transports.Console()],
+}).error(new Error('winston kaboom'));
+setInterval(() => {}, 1 << 30);
+EOF
+# check_stack MESSAGE FIELD <<<JSON: FIELD of the entry with MESSAGE is a stack of several lines,
+# "Error: MESSAGE" and then "    at ..." frames.
+# shellcheck disable=SC2317 # called through tap_ok
+check_stack() {
+    python3 -c '
+import json, sys
+e = [json.loads(l) for l in sys.stdin if l.strip()]
+e = [x for x in e if x.get("MESSAGE") == sys.argv[1]]
+stack = e[0].get(sys.argv[2], "") if e else ""
+stack = bytes(stack).decode() if isinstance(stack, list) else stack
+lines = stack.split("\n")
+print(repr(stack[:200]), file=sys.stderr)
+sys.exit(0 if lines[0] == "Error: " + sys.argv[1] and len(lines) > 2 and
+         all(l.startswith("    at ") for l in lines[1:]) else 1)
+' "$@"
+}
+if sandbox_run test -f /usr/share/nodejs/bunyan/package.json -a -f /usr/share/nodejs/winston/package.json; then
+    agent_install_procfile loggers <<'EOF'
+app = "loggers";
+processes = { web = { entry = "/bin/sleep 1000"; env = { NODE_PATH = "/usr/share/nodejs"; }; }; };
+services = { node = { process = "web"; exec = "/usr/bin/node /etc/loggers/app.js"; }; };
+EOF
+    sandbox_run systemctl start loggers.target
+    log_wait_message 10 "winston kaboom" PANDORA_APP=loggers SYSLOG_IDENTIFIER=node || true
+    json=$(log_json PANDORA_APP=loggers SYSLOG_IDENTIFIER=node)
+    tap_ok "bunyan's log.error(err): PRIORITY=3, the error's name, code and message as PANDORA_JSON_ERR_*" \
+        log_has_entry "bunyan kaboom" PANDORA_SERVICE=node PRIORITY=3 PANDORA_JSON_ERR_NAME=Error \
+        PANDORA_JSON_ERR_CODE=E_KABOOM "PANDORA_JSON_ERR_MESSAGE=bunyan kaboom" PANDORA_JSON_NAME=loggers <<<"$json"
+    tap_ok "and its whole stack in PANDORA_JSON_ERR_STACK" check_stack "bunyan kaboom" PANDORA_JSON_ERR_STACK <<<"$json"
+    tap_ok "winston's colourised level (\\e[31merror\\e[39m) is PRIORITY=3" \
+        log_has_entry "winston kaboom" PANDORA_SERVICE=node PRIORITY=3 '!PANDORA_JSON_LEVEL' <<<"$json"
+    tap_ok "and its stack in PANDORA_JSON_STACK" check_stack "winston kaboom" PANDORA_JSON_STACK <<<"$json"
+    tap_is "$(sandbox_run journalctl -b -o cat --no-pager PANDORA_APP=loggers SYSLOG_IDENTIFIER=node | wc -l)" 2 \
+        "each multi-line stack stays in its one entry"
+    sandbox_run systemctl stop loggers.target
+else
+    for name in "bunyan's log.error(err)" "its stack" "winston's colourised level" "its stack" "one entry each"; do
+        tap_skip "$name" "no node-bunyan or node-winston in /usr/share/nodejs (tools/install-deps.sh)"
+    done
+fi
 tap_done

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 
 /* log/capture.c on a real sd-event loop and real pipes, with log.c writing to stderr (read back from a
- * memfd): lines of both streams with their default priorities, partial lines at EOF and after the idle
- * time, draining at a child's exit, long lines cut and counted, many lines in order from another
- * process. */
+ * memfd): lines of both streams with their default priorities (stderr at info, as systemd logs it, or
+ * err when chosen), partial lines at EOF and after the idle time, draining at a child's exit, long lines
+ * cut and counted, many lines in order from another process. */
 
 #include <signal.h>
 #include <sys/mman.h>
@@ -90,11 +90,41 @@ static void test_lines_priorities_and_eof(void **state) {
         assert_non_null(strstr(text, "cache: no newline\n"));
         assert_non_null(strstr(text, "cache: oops\n"));
         assert_int_equal(strlen(text), strlen("cache: one\ncache: warned\ncache: json\ncache: no newline\ncache: oops\n"));
-        assert_int_equal(f->counters.entries[LOG_INFO], 2);
+        /* stderr's "oops" is info: systemd's default for a unit's stderr (it was err before issue 16). */
+        assert_int_equal(f->counters.entries[LOG_INFO], 3);
         assert_int_equal(f->counters.entries[LOG_WARNING], 1);
         assert_int_equal(f->counters.entries[LOG_DEBUG], 1);
-        assert_int_equal(f->counters.entries[LOG_ERR], 1);
+        assert_int_equal(f->counters.entries[LOG_ERR], 0);
         log_capture_free(c);
+}
+
+/* stderr as errors, for a process or a service that wants it: the default for new captures, or one
+ * capture's own; a "<N>" prefix and a JSON level still win, and stdout stays info. */
+static void test_stderr_priority(void **state) {
+        Fixture *f = *state;
+        LogCapture *c, *d;
+
+        assert_int_equal(log_capture_set_default_stderr_priority(8), -EINVAL);
+        assert_int_equal(log_capture_set_default_stderr_priority(LOG_ERR), 0);
+        assert_int_equal(log_capture_new(f->event, "cache", &c), 0);
+        assert_int_equal(log_capture_set_default_stderr_priority(LOG_INFO), 0);
+        assert_int_equal(log_capture_new(f->event, "web", &d), 0);
+        assert_int_equal(log_capture_set_stderr_priority(d, -1), -EINVAL);
+        assert_int_equal(log_capture_set_stderr_priority(d, LOG_WARNING), 0);
+        write_all(c->child_fds[1], "err\n<5>notice\n{\"level\":\"debug\",\"msg\":\"d\"}\n");
+        write_all(c->child_fds[0], "out\n");
+        write_all(d->child_fds[1], "warn\n");
+        log_capture_started(c, getpid());
+        log_capture_started(d, getpid());
+        run_until_eof(f, c);
+        run_until_eof(f, d);
+        assert_int_equal(f->counters.entries[LOG_ERR], 1);
+        assert_int_equal(f->counters.entries[LOG_NOTICE], 1);
+        assert_int_equal(f->counters.entries[LOG_DEBUG], 1);
+        assert_int_equal(f->counters.entries[LOG_INFO], 1);
+        assert_int_equal(f->counters.entries[LOG_WARNING], 1);
+        log_capture_free(c);
+        log_capture_free(d);
 }
 
 static uint64_t now_usec(void) {
@@ -212,6 +242,7 @@ static void test_many_lines_in_order(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_lines_priorities_and_eof, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_stderr_priority, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_idle_flush, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_drain, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_long_line_split, setup, teardown),
