@@ -310,6 +310,8 @@ static int append_value(sd_bus_message *call, const UnitProperty *p) {
                 for (size_t i = 0; r >= 0 && p->strv[i] && p->strv[i + 1]; i += 2)
                         r = sd_bus_message_append(call, "(ss)", p->strv[i], p->strv[i + 1]);
                 break;
+        case PROPERTY_PID:
+                return sd_bus_message_append(call, "au", 1, (uint32_t) p->number);
         case PROPERTY_BYTE_ARRAYS:
                 r = sd_bus_message_open_container(call, 'a', "ay");
                 STRV_FOREACH(field, p->strv)

@@ -17,6 +17,7 @@ static const char * const signatures[_PROPERTY_TYPE_MAX] = {
         [PROPERTY_EXEC] = "a(sasb)",
         [PROPERTY_LISTEN] = "a(ss)",
         [PROPERTY_BYTE_ARRAYS] = "aay",
+        [PROPERTY_PID] = "au",
 };
 
 const char *property_type_signature(PropertyType t) {
@@ -79,6 +80,10 @@ int transient_unit_add_bool(TransientUnit *u, const char *name, int value) {
 
 int transient_unit_add_u32(TransientUnit *u, const char *name, uint32_t value) {
         return add(u, (UnitProperty) { .name = strdup(name), .type = PROPERTY_U32, .number = value });
+}
+
+int transient_unit_add_pid(TransientUnit *u, const char *name, uint32_t pid) {
+        return add(u, (UnitProperty) { .name = strdup(name), .type = PROPERTY_PID, .number = pid });
 }
 
 int transient_unit_add_u64(TransientUnit *u, const char *name, uint64_t value) {

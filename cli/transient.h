@@ -19,6 +19,7 @@ typedef enum PropertyType {
         PROPERTY_EXEC,          /* "a(sasb)": one command, strv its argv and strv[0] its path */
         PROPERTY_LISTEN,        /* "a(ss)": strv holds pairs of type ("Stream") and address */
         PROPERTY_BYTE_ARRAYS,   /* "aay": each string of strv without its NUL (LogExtraFields) */
+        PROPERTY_PID,           /* "au": one pid, number (a scope's PIDs) */
         _PROPERTY_TYPE_MAX,
         _PROPERTY_TYPE_INVALID = -EINVAL,
 } PropertyType;
@@ -49,6 +50,7 @@ int transient_unit_add_string(TransientUnit *u, const char *name, const char *va
 int transient_unit_add_bool(TransientUnit *u, const char *name, int value);
 int transient_unit_add_u32(TransientUnit *u, const char *name, uint32_t value);
 int transient_unit_add_u64(TransientUnit *u, const char *name, uint64_t value);
+int transient_unit_add_pid(TransientUnit *u, const char *name, uint32_t pid);
 /* For PROPERTY_STRV, PROPERTY_EXEC, PROPERTY_LISTEN and PROPERTY_BYTE_ARRAYS. */
 int transient_unit_add_strv(TransientUnit *u, const char *name, PropertyType type, char * const *value);
 

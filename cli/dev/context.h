@@ -19,6 +19,7 @@ typedef struct DevContext {
         const DevOptions *options;
         Procfile *procfile;
         DevPlan *plan;
+        char *scope;            /* pandora-dev-APP-PID.scope: this process, and what every unit BindsTo= */
         char **units;           /* every unit of the plan: services, then sockets */
         char **created;         /* the units the manager created for us: what to stop and let go of */
         DevStyle style;

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cli/dev/context.h"
+#include "common/string-util.h"
 #include "common/strv.h"
 #include "generator/log.h"
 
@@ -30,6 +31,7 @@ static void dev_context_done(DevContext *c) {
         c->units = strv_free(c->units);
         c->style.processes = strv_free(c->style.processes);
         c->plan = dev_plan_free(c->plan);
+        c->scope = mfree(c->scope);
         c->procfile = procfile_free(c->procfile);
 }
 
@@ -45,7 +47,11 @@ static int load(DevContext *c, const char *path) {
                 return r;
         }
         p = c->procfile;
-        r = dev_plan_build(p, &(DevPlanOptions) { .agent_path = c->options->agent_path }, &c->plan);
+        c->scope = strprintf("pandora-dev-%s-%d.scope", p->app, (int) getpid());
+        if (!c->scope)
+                return log_error_errno(-ENOMEM, "out of memory");
+        r = dev_plan_build(p, &(DevPlanOptions) { .agent_path = c->options->agent_path, .lifetime = c->scope },
+                           &c->plan);
         if (r >= 0)
                 r = dev_plan_unit_names(c->plan, &c->units);
         for (size_t i = 0; r >= 0 && i < p->n_processes; i++)
@@ -85,6 +91,30 @@ static int on_signal(sd_event_source *s _unused_, const struct signalfd_siginfo 
                 return 0;
         fprintf(stderr, "\npandora-gen: %s: stopping\n", c->procfile->app);
         return sd_event_exit(c->event, dev_stop(c));
+}
+
+/* Moves pandora-gen into a scope of its own, which every dev unit BindsTo=: however pandora-gen ends
+ * (Ctrl-C, a closed terminal, a pipe to head, SIGKILL, a crash), its scope empties and systemd stops the
+ * units with it. */
+static int enter_scope(DevContext *c) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(transient_unit_freep) TransientUnit *u = transient_unit_new(c->scope);
+        _cleanup_strv_free_ char **jobs = NULL, **failed = NULL;
+        int r;
+
+        if (!u)
+                return log_error_errno(-ENOMEM, "out of memory");
+        r = transient_unit_add_string(u, "Description", "pandora-gen --dev");
+        if (r >= 0)
+                r = transient_unit_add_pid(u, "PIDs", (uint32_t) getpid());
+        if (r >= 0)
+                r = manager_start_transient(c->manager, u, NULL, &jobs, &error);
+        if (r >= 0)
+                r = manager_wait_jobs(c->manager, jobs, &failed);
+        if (r < 0)
+                return log_error_errno(r, "can't run in a scope of its own (%s): %s", c->scope,
+                                       error.message ?: strerror(-r));
+        return 0;
 }
 
 static void on_change(const char *path, void *userdata) {
@@ -154,6 +184,8 @@ int dev_run(const char *path, const DevOptions *o) {
                 r = setup_loop(&c);
         if (r >= 0 && (r = manager_subscribe(c.manager, &error)) < 0)
                 log_error("can't subscribe to the manager's signals: %s", error.message ?: strerror(-r));
+        if (r >= 0)
+                r = enter_scope(&c);
         if (r < 0)
                 return r;
         /* Before the units start, so that their first lines show. */

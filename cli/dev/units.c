@@ -139,6 +139,19 @@ static int add_identity(TransientUnit *u, const Process *process) {
         return r;
 }
 
+/* Ties the unit to pandora-gen's scope: SIGHUP, SIGPIPE, SIGKILL or a crash empties the scope, systemd
+ * stops it, and BindsTo= stops the unit with it; no handler has to run. */
+static int add_lifetime(TransientUnit *u, const DevPlanOptions *o) {
+        int r;
+
+        if (!o->lifetime)
+                return 0;
+        r = transient_unit_add_strv(u, "BindsTo", PROPERTY_STRV, (char *[]) { (char *) o->lifetime, NULL });
+        if (r >= 0)
+                r = transient_unit_add_strv(u, "After", PROPERTY_STRV, (char *[]) { (char *) o->lifetime, NULL });
+        return r;
+}
+
 static int build_service(const Procfile *p, const Process *process, unsigned i, const DevPlanOptions *o,
                          TransientUnit **ret) {
         _cleanup_free_ char *name = strprintf("%s-%s@%u.service", p->app, process->name, i);
@@ -169,13 +182,16 @@ static int build_service(const Procfile *p, const Process *process, unsigned i, 
         /* Keeps the unit loaded while pandora-gen runs, so its final state can be read after it stops. */
         if (r >= 0)
                 r = transient_unit_add_bool(u, "AddRef", true);
+        if (r >= 0)
+                r = add_lifetime(u, o);
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(u);
         return 0;
 }
 
-static int build_socket(const Procfile *p, const Process *process, unsigned i, TransientUnit **ret) {
+static int build_socket(const Procfile *p, const Process *process, unsigned i, const DevPlanOptions *o,
+                        TransientUnit **ret) {
         _cleanup_free_ char *name = strprintf("%s-%s@%u.socket", p->app, process->name, i);
         _cleanup_free_ char *description = strprintf("pandora %s %s socket, instance %u (dev)", p->app,
                                                   process->name, i);
@@ -199,6 +215,8 @@ static int build_socket(const Procfile *p, const Process *process, unsigned i, T
                 r = transient_unit_add_string(u, "FileDescriptorName", process->name);
         if (r >= 0)
                 r = transient_unit_add_bool(u, "AddRef", true);
+        if (r >= 0)
+                r = add_lifetime(u, o);
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(u);
@@ -218,7 +236,7 @@ static int plan_add(DevPlan *plan, const Procfile *p, const Process *process, un
         *d = (DevInstance) { .process = process, .instance = i };
         r = build_service(p, process, i, o, &d->service);
         if (r >= 0 && process->listen)
-                r = build_socket(p, process, i, &d->socket);
+                r = build_socket(p, process, i, o, &d->socket);
         return r;
 }
 

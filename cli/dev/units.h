@@ -29,6 +29,8 @@ typedef struct DevPlan {
 
 typedef struct DevPlanOptions {
         const char *agent_path;         /* what ExecStart= runs */
+        const char *lifetime;           /* the scope pandora-gen --dev runs in: every unit BindsTo= it, so
+                                         * that the units go when pandora-gen goes, however it ends */
 } DevPlanOptions;
 
 /* Builds the units of every instance of every process that starts in p, which must have been loaded in

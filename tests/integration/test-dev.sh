@@ -48,7 +48,7 @@ EOF_CLIENT
     sandbox_run sh -c 'python3 /srv/client.py >/srv/client.out 2>/srv/client.err </dev/null &'
 }
 
-tap_plan 14
+tap_plan 15
 tap_ok "the box boots" sandbox_boot
 [[ -n ${SANDBOX_PID:-} ]] || tap_bail "no box, nothing else to check"
 sandbox_run cp -r "$source_dir/examples/full" /srv/full
@@ -64,7 +64,7 @@ sandbox_run pandora-gen --dev -p loud /srv/full/procfile 2>/dev/null || status=$
 tap_is "$status" "2" "-p with an unknown level is a usage error"
 
 if ! sandbox_run sh -c 'command -v node' >/dev/null; then
-    tap_skip 11 "node is missing: the full example's web group can't run"
+    tap_skip 12 "node is missing: the full example's web group can't run"
     tap_done
 fi
 
@@ -115,4 +115,13 @@ tap_is "$(grep -E '^[a-z]+\.[0-9]+: ' <<<"$out" | sed 's/: .*//' | tr '\n' ' ')"
     "a summary line per instance"
 sandbox_wait 10 no_units || true
 tap_is "$(loaded_units)" "" "no unit of the app is left"
+
+# SIGKILL leaves no handler to run: the units go with pandora-gen's scope (BindsTo=).
+sandbox_run sh -c 'setsid sh -c "pandora-gen --dev /srv/full/procfile >/srv/dev2.out 2>&1 </dev/null &
+    echo \$! >/srv/dev2.pid; wait" </dev/null >/dev/null 2>&1 &'
+# shellcheck disable=SC2086 # one word per unit
+sandbox_wait 30 sandbox_run systemctl is-active --quiet $units || true
+# shellcheck disable=SC2016 # expanded by the shell in the box
+sandbox_run sh -c 'kill -KILL "$(cat /srv/dev2.pid)"'
+tap_ok "SIGKILL of pandora-gen --dev: its units stop with its scope" sandbox_wait 30 no_units
 tap_done
