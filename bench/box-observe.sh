@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # box-observe.sh: row 6, the logging and metrics figures, run inside the project's systemd sandbox by
-# bench/run (as root, in the box's private /tmp). Usage: box-observe.sh RUNS LINES
+# bench/run (as root, in /srv/bench/observe in the box). Usage: box-observe.sh RUNS LINES
 #   logging: a child writes LINES lines to stdout as fast as it can; lines/s from `systemctl start`
 #            until the last line is readable in the journal, under pandora-agent and, the physical
 #            limit, as a bare unit with StandardOutput=journal; every line is counted
@@ -15,7 +15,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib.sh"
 runs=$1 lines=$2
-work=/tmp/bench/observe
+# Not in /tmp: a unit may have PrivateTmp=yes, and would not see its scripts there.
+work=/srv/bench/observe
 mkdir -p "$work"
 # Bus calls per run: enough for a rate that one slow call doesn't move, and quick in smoke mode.
 calls=$((lines / 10 > 100 ? lines / 10 : 100))

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # box-pandorajs.sh: rows 2, 3, 4 and 5 for Pandora.js 1.11 (npm `pandora`), inside the sandbox, as
-# root, in the box's private /tmp (after box-rows.sh and box-pm2.sh, like them).
+# root, in the box's private /tmp (after box-rows.sh and box-pm2.sh, like them); only those of
+# $BENCH_ROWS (bench/run --only; unset: all).
 # Usage: box-pandorajs.sh RUNS WRK_SECONDS NPM_DIR
 # Environment: BARE_PSS_KB, the Pss of one bare `node app.js` of examples/hello (box-rows.sh's bare
 # unit at 4 instances); measured here the same way (4 at once) when unset.
@@ -158,7 +159,7 @@ trap cleanup EXIT
 # Row 2 subtracts the bare app; box-rows.sh measured it at 4 instances in bare units (Pss
 # shares the node binary's pages between the 4), so do the same when run on its own.
 bare_pss=${BARE_PSS_KB:-}
-if [[ -z $bare_pss ]]; then
+if [[ -z $bare_pss ]] && want 2; then
     say "row 2: bare node app.js, 4 at once (BARE_PSS_KB unset)"
     for i in 1 2 3 4; do
         (cd "$work/hello1" && ENV_VAR1=some-value exec node app.js >/dev/null) &
@@ -192,24 +193,29 @@ memory() {
     record 2 "Pandora.js (daemon + wrappers - bare node)" "$1" kB $(((sum - $1 * bare_pss) / $1))
 }
 
+if want 2 || want 3; then
 say "row 3/2: Pandora.js, hello at 4 instances (daemon started first)"
 for ((i = 0; i < runs; i++)); do
     if ! daemon_up; then
-        skip 3 Pandora.js "the daemon did not start: $(last_cli_line)"
+        want 3 && skip 3 Pandora.js "the daemon did not start: $(last_cli_line)"
         break
     fi
     t0=$EPOCHREALTIME
     if ! start_app hello4; then
-        skip 3 Pandora.js "pandora start of hello at 4 failed: $(last_cli_line)"
+        want 3 && skip 3 Pandora.js "pandora start of hello at 4 failed: $(last_cli_line)"
         break
     fi
-    record 3 Pandora.js 4 ms "$(ms_since "$t0")"
-    # Settled, as box-rows.sh measures its units 1 s after they are active.
-    sleep 1
-    memory 4 || skip 2 Pandora.js "at scale 4, the daemon's process tree was not daemon, master, 4 workers"
+    want 3 && record 3 Pandora.js 4 ms "$(ms_since "$t0")"
+    if want 2; then
+        # Settled, as box-rows.sh measures its units 1 s after they are active.
+        sleep 1
+        memory 4 || skip 2 Pandora.js "at scale 4, the daemon's process tree was not daemon, master, 4 workers"
+    fi
     stop_app hello4
 done
+fi
 
+if want 2; then
 say "row 2: Pandora.js, hello at 1 instance"
 for ((i = 0; i < runs; i++)); do
     if ! daemon_up || ! start_app hello1; then
@@ -220,6 +226,7 @@ for ((i = 0; i < runs; i++)); do
     memory 1 || skip 2 Pandora.js "at scale 1, the daemon's process tree was not daemon and app process"
     stop_app hello1
 done
+fi
 
 # Row 4's client loop is bench/client-loop.js, the one box-recovery.sh runs against pandora and pm2:
 # "pid US PID WORKER" the first time a pid answers, "fail US REASON", and "end US REQUESTS FAILED".
@@ -251,34 +258,42 @@ served() {
     curl -fs --max-time 1 "http://127.0.0.1:$port/" >/dev/null
 }
 
+want 4 || want 5 || exit 0
 say "rows 5/4: Pandora.js, examples/cluster through cluster() at 2 workers"
 if ! daemon_up || ! start_app web; then
-    skip 5 Pandora.js "pandora start of the cluster app failed: $(last_cli_line)"
-    skip 4 Pandora.js "pandora start of the cluster app failed: $(last_cli_line)"
+    reason="pandora start of the cluster app failed: $(last_cli_line)"
+    want 5 && skip 5 Pandora.js "$reason"
+    want 4 && skip 4 Pandora.js "$reason"
     exit 0
 fi
 if ! wait_for 10 served; then
-    skip 5 Pandora.js "the cluster app did not answer on port $port within 10 s of its start"
-    skip 4 Pandora.js "the cluster app did not answer on port $port within 10 s of its start"
+    reason="the cluster app did not answer on port $port within 10 s of its start"
+    want 5 && skip 5 Pandora.js "$reason"
+    want 4 && skip 4 Pandora.js "$reason"
     exit 0
 fi
 
-if ! command -v wrk >/dev/null; then
+if ! want 5; then
+    :
+elif ! command -v wrk >/dev/null; then
     skip 5 Pandora.js "wrk is not installed"
 else
-    for ((i = 0; i < runs; i++)); do
-        rps=$(wrk -t2 -c32 -d"${wrk_seconds}s" "http://127.0.0.1:$port/" | awk '/^Requests\/sec:/ { print $2 }') || true
-        if [[ -z $rps ]]; then
-            skip 5 Pandora.js "wrk printed no Requests/sec"
-            break
-        fi
-        record 5 Pandora.js 2 req/s "$rps"
-    done
+    # wrk_spread's instances: the cluster master's 2 workers (the master accepts and hands each
+    # connection to a worker, as under pm2).
+    d=$(daemon_pid) || true
+    mapfile -t masters < <([[ -z $d ]] || children "$d")
+    mapfile -t workers < <([[ ${#masters[@]} -ne 1 ]] || children "${masters[0]}")
+    if [[ ${#workers[@]} -ne 2 ]]; then
+        skip 5 Pandora.js "the daemon's tree is not one cluster master with 2 workers (${masters[*]}: ${workers[*]})"
+    else
+        wrk_spread 5 Pandora.js 2 "http://127.0.0.1:$port/" "${workers[@]}" || true
+    fi
 fi
 
 # Row 4: kill -9 of one worker (a cluster worker that runs app.js; the master that re-forks it is
 # the daemon's child), timed until a pid other than the two workers' answers the client loop: the
 # replacement serves. The loop is stopped 0.5 s after that.
+want 4 || runs=0
 for ((i = 1; i <= runs; i++)); do
     d=$(daemon_pid) || { skip 4 Pandora.js "the daemon is gone"; break; }
     mapfile -t masters < <(children "$d")

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # box-recovery.sh: row 4, recovery after `kill -9` of one worker, run inside the project's systemd
-# sandbox (as root, in the box's private /tmp). Usage: box-recovery.sh RUNS NPM_DIR
+# sandbox (as root, in /srv/bench-recovery in the box). Usage: box-recovery.sh RUNS NPM_DIR
 #
 # examples/cluster/app.js at 2 instances, with a client loop running: pandora's socket-shared group
 # against `pm2 start -i 2` (cluster mode). Each run kills the app's node process of one instance
@@ -28,7 +28,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib.sh"
 runs=$1 npm_dir=$2
 src=$(cd "$here/.." && pwd)
-work=/tmp/bench-recovery
+# Not in /tmp: a unit may have PrivateTmp=yes, and would not see its app there.
+work=/srv/bench-recovery
 export PM2_HOME=/tmp/pm2 HOME=/root
 mkdir -p "$work/app"
 cp "$src/examples/cluster/app.js" "$work/app/"

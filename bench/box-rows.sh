@@ -1,19 +1,24 @@
 #!/usr/bin/env bash
 # box-rows.sh: rows 2, 3 and 5, run inside the project's systemd sandbox by bench/run (as root, in
-# the box's private /tmp). Usage: box-rows.sh RUNS WRK_SECONDS NPM_DIR
+# /srv/bench in the box, whose / is a throwaway overlay). Usage: box-rows.sh RUNS WRK_SECONDS NPM_DIR
 #   row 2: Pss per instance of pandora-agent (examples/hello at scale 1 and 4), of pm2, and of the
 #          bare node app in a plain unit (the physical limit: no supervisor at all)
 #   row 3: `systemctl start APP.target` until all 4 instances are active, against a bare unit and
 #          `pm2 start -i 4`
-#   row 5: wrk against examples/cluster's app.js at 2 instances: pandora's shared socket, pm2 cluster
+#   row 5: wrk against examples/cluster's app.js at 2 instances on pandora's shared socket, and
+#          against examples/unmodified/server.js (Node.js's hello world, which binds 127.0.0.1:3000
+#          itself) at 2 instances under `listen = [ "3000" ]`, with keep-alive and with a new
+#          connection per request; with the requests each instance served (lib.sh's wrk_spread)
 # pm2's and Pandora.js's rows 2 to 5 are box-pm2.sh's and box-pandorajs.sh's, called at the end with
-# the bare node's Pss. Prints lib.sh's TSV lines on stdout.
+# the bare node's Pss. Only the rows in $BENCH_ROWS (bench/run --only; unset: all) are measured.
+# Prints lib.sh's TSV lines on stdout.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib.sh"
 runs=$1 wrk_seconds=$2 npm_dir=$3
 src=$(cd "$here/.." && pwd)
-work=/tmp/bench
+# Not in /tmp: a unit may have PrivateTmp=yes, and would not see its app there.
+work=/srv/bench
 mkdir -p "$work"
 
 # instances PREFIX N: prints PREFIX@1.service ... PREFIX@N.service.
@@ -82,49 +87,105 @@ unit_memory() {
     done
 }
 
-say "row 2/3: pandora and bare units"
-hello_app hello 1
-hello_app hello4 4
-bare_app 4
-unit_memory pandora-agent hello.target hello-processA 1 main
-unit_memory pandora-agent hello4.target hello4-processA 4 main
-unit_memory "node app.js (under pandora-agent)" hello4.target hello4-processA 4 child
-systemctl stop hello.target hello4.target
-unit_memory "bare unit: node app.js" bare.target bare 4 main
-bare_kb=$last_kb
-start_latency "bare unit (Type=simple)" bare.target bare 4
-systemctl stop bare.target
-start_latency pandora hello4.target hello4-processA 4
-systemctl stop hello4.target
+bare_kb=
+if want 2 || want 3; then
+    say "row 2/3: pandora and bare units"
+    hello_app hello 1
+    hello_app hello4 4
+    bare_app 4
+fi
+if want 2; then
+    unit_memory pandora-agent hello.target hello-processA 1 main
+    unit_memory pandora-agent hello4.target hello4-processA 4 main
+    unit_memory "node app.js (under pandora-agent)" hello4.target hello4-processA 4 child
+    systemctl stop hello.target hello4.target
+    unit_memory "bare unit: node app.js" bare.target bare 4 main
+    bare_kb=$last_kb
+    systemctl stop bare.target
+fi
+if want 3; then
+    start_latency "bare unit (Type=simple)" bare.target bare 4
+    systemctl stop bare.target
+    start_latency pandora hello4.target hello4-processA 4
+    systemctl stop hello4.target
+fi
 
-say "row 5: pandora cluster, 2 instances on one socket"
-mkdir -p "$work/web"
-cp "$src/examples/cluster/app.js" "$work/web/"
-cat >"$work/web/procfile" <<'PROCFILE'
+# app_instances PREFIX N: one word per instance of PREFIX@1..N, the pids of its app (the agent's
+# descendants: node, and whatever node forks), for wrk_spread.
+app_instances() {
+    local i main
+    for ((i = 1; i <= $2; i++)); do
+        main=$(systemctl show -P MainPID "$1@$i.service")
+        descendants "$main" | paste -sd' '
+    done
+}
+
+if want 5; then
+    say "row 5: pandora cluster, 2 instances on one socket"
+    mkdir -p "$work/web"
+    cp "$src/examples/cluster/app.js" "$work/web/"
+    cat >"$work/web/procfile" <<'PROCFILE'
 app = "web";
 processes = { worker = { entry = "./app.js"; scale = 2; listen = [ "8080" ]; }; };
 PROCFILE
-pandora-gen "$work/web/procfile" >/dev/null
-systemctl start web.target
-# shellcheck disable=SC2046
-wait_active $(instances web-worker 2)
-if ! command -v wrk >/dev/null; then
-    skip 5 pandora "wrk is not installed"
-else
-    for ((i = 0; i < runs; i++)); do
-        rps=$(wrk -t2 -c32 -d"${wrk_seconds}s" http://127.0.0.1:8080/ | awk '/^Requests\/sec:/ { print $2 }')
-        record 5 pandora 2 req/s "$rps"
-    done
-fi
-systemctl stop web.target
+    pandora-gen "$work/web/procfile" >/dev/null
+    systemctl start web.target
+    # shellcheck disable=SC2046
+    wait_active $(instances web-worker 2)
+    if ! command -v wrk >/dev/null; then
+        skip 5 pandora "wrk is not installed"
+    else
+        mapfile -t inst < <(app_instances web-worker 2)
+        wrk_spread 5 pandora 2 http://127.0.0.1:8080/ "${inst[@]}" || true
+    fi
+    systemctl stop web.target
 
-if [[ -x $npm_dir/node_modules/.bin/pm2 ]]; then
-    BARE_PSS_KB=$bare_kb "$here/box-pm2.sh" "$runs" "$wrk_seconds" "$npm_dir"
-else
-    skip 2 pm2 "pm2 not installed in $npm_dir"
+    # Node.js's hello world as nodejs.org gives it, byte for byte: it binds 127.0.0.1:3000 itself,
+    # and pandora-agent's interposed bind() hands it the unit's socket (pandora-agent(8), LISTEN
+    # SHARING). pm2 runs the same file in cluster mode (box-pm2.sh); the app's fixed port is why the
+    # socket unit is removed again before pm2 starts.
+    say "row 5: pandora, examples/unmodified/server.js at 2 instances (listen = [ \"3000\" ])"
+    mkdir -p "$work/unmodified"
+    cp "$src/examples/unmodified/server.js" "$work/unmodified/"
+    cat >"$work/unmodified/procfile" <<'PROCFILE'
+app = "unmod";
+processes = { web = { entry = "./server.js"; scale = 2; listen = [ "3000" ]; }; };
+PROCFILE
+    pandora-gen "$work/unmodified/procfile" >/dev/null
+    systemctl start unmod.target
+    # shellcheck disable=SC2046
+    wait_active $(instances unmod-web 2)
+    if ! command -v wrk >/dev/null; then
+        skip 5 "pandora, unmodified server.js" "wrk is not installed"
+    elif ! curl -fs --max-time 5 http://127.0.0.1:3000/ >/dev/null; then
+        skip 5 "pandora, unmodified server.js" "no answer on 127.0.0.1:3000 after systemctl start"
+    else
+        mapfile -t inst < <(app_instances unmod-web 2)
+        say "instances' pids: ${inst[*]}; restarts: $(systemctl show -P NRestarts unmod-web@1.service unmod-web@2.service | paste -sd/)"
+        wrk_spread 5 "pandora, unmodified server.js, keep-alive" 2 http://127.0.0.1:3000/ "${inst[@]}" || true
+        wrk_spread 5 "pandora, unmodified server.js, a connection per request" 2 http://127.0.0.1:3000/ \
+            "${inst[@]}" -- -H "Connection: close" || true
+    fi
+    pandora-gen --remove unmod >/dev/null
 fi
-if [[ -x $npm_dir/node_modules/.bin/pandora ]]; then
-    BARE_PSS_KB=$bare_kb "$here/box-pandorajs.sh" "$runs" "$wrk_seconds" "$npm_dir"
-else
-    skip 2 Pandora.js "Pandora.js not installed in $npm_dir"
+
+for_rows() { # for_rows SUBJECT REASON ROW...: skip each ROW that was asked for.
+    local subject=$1 reason=$2 row
+    shift 2
+    for row in "$@"; do want "$row" && skip "$row" "$subject" "$reason"; done
+    return 0
+}
+if want 2 || want 3 || want 5; then
+    if [[ -x $npm_dir/node_modules/.bin/pm2 ]]; then
+        BARE_PSS_KB=$bare_kb "$here/box-pm2.sh" "$runs" "$wrk_seconds" "$npm_dir"
+    else
+        for_rows pm2 "pm2 not installed in $npm_dir" 2 3 5
+    fi
+fi
+if want 2 || want 3 || want 4 || want 5; then
+    if [[ -x $npm_dir/node_modules/.bin/pandora ]]; then
+        BARE_PSS_KB=$bare_kb "$here/box-pandorajs.sh" "$runs" "$wrk_seconds" "$npm_dir"
+    else
+        for_rows Pandora.js "Pandora.js not installed in $npm_dir" 2 3 4 5
+    fi
 fi

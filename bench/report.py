@@ -3,9 +3,11 @@
 size, the ratio to pandora, and the issue's target next to it. Never fails on a number.
 
 Usage: report.py DATA.tsv HEADER.md OUT.md [PLOT.dat]
-Prints the table, writes OUT.md (HEADER.md then the table), and PLOT.dat (size, median ms of
-pandora-gen, median ms of foreman or "?") for gnuplot.
+Prints the table, writes OUT.md (HEADER.md, the table, then the rows' notes), and PLOT.dat (size,
+median ms of pandora-gen, median ms of foreman or "?") for gnuplot. $BENCH_ROWS (bench/run --only,
+comma-separated) limits the table to those rows.
 """
+import os
 import statistics
 import sys
 from collections import OrderedDict
@@ -15,7 +17,8 @@ ROWS = {
     "2": ("Supervisor Pss per instance", "agent <= 1.5 MB (1536 kB) per instance"),
     "3": ("Start latency, 4 instances", "<= 50 ms"),
     "4": ("Recovery after kill -9", "no failed request"),
-    "5": ("HTTP throughput, 2 instances", ">= 1.2x pm2 cluster"),
+    "5": ("HTTP throughput, 2 instances",
+          ">= 1.2x pm2 cluster (unmodified server.js: >= 2x); max/min <= 1.3"),
     "6": ("Logging and metrics", "logging >= 0.9x the bare unit; bus and statsd: recorded"),
 }
 # For each row, how a peer compares with pandora: "peer/pandora" (lower is better for pandora's
@@ -25,15 +28,39 @@ ROWS = {
 # requests and "unit active again", row 6's bus and statsd figures), which have no peer.
 RATIO = {"1": ("pandora-gen", "peer/pandora", None), "2": ("pandora-agent", "peer/pandora", None),
          "3": ("pandora", "peer/pandora", None), "4": ("pandora", "peer/pandora", {"pm2 cluster", "Pandora.js"}),
-         "5": ("pandora", "pandora/peer", None),
+         "5": ("pandora", "pandora/peer", {"pm2 cluster", "Pandora.js"}),
          "6": ("pandora-agent", "pandora/peer", {"bare unit (StandardOutput=journal)"})}
+
+
+# Row 5 also runs the unmodified app: "PEER, WHAT" is compared with "pandora, WHAT" (PEER one of the
+# row's peers above), in req/s only (the max/min spread has its target instead).
+PAIRED_UNITS = {"5": {"req/s"}}
+
+
+def base_of(row, subject, unit):
+    """The subject that SUBJECT's figure is compared with, and in which direction, or None."""
+    base_subject, direction, peers = RATIO.get(row, (None, None, None))
+    if not base_subject or subject == base_subject or "node app.js" in subject:
+        return None
+    if row in PAIRED_UNITS and ", " in subject:
+        peer, what = subject.split(", ", 1)
+        if unit in PAIRED_UNITS[row] and peers and peer in peers:
+            return "%s, %s" % (base_subject, what), direction
+        return None
+    if row in PAIRED_UNITS and unit not in PAIRED_UNITS[row]:
+        return None
+    if peers is None or subject in peers:
+        return base_subject, direction
+    return None
 
 
 def main():
     data, header, out = sys.argv[1:4]
     plot = sys.argv[4] if len(sys.argv) > 4 else None
+    only = set(filter(None, os.environ.get("BENCH_ROWS", "").split(",")))
     samples = OrderedDict()
     skips = []
+    notes = []
     for line in open(data):
         f = line.rstrip("\n").split("\t")
         if f[0] == "m" and len(f) == 6:
@@ -43,25 +70,29 @@ def main():
                 skips.append((f[1], f[2], "a run printed no number: %r" % f[5]))
         elif f[0] == "skip" and len(f) == 4:
             skips.append((f[1], f[2], f[3]))
+        elif f[0] == "note" and len(f) == 3:
+            notes.append((f[1], f[2]))
     med = {k: statistics.median(v) for k, v in samples.items()}
 
     lines = ["| row | subject | size | runs | min | median | max | unit | ratio | target |",
              "|---|---|---|---|---|---|---|---|---|---|"]
     for row in sorted(ROWS):
+        if only and row not in only:
+            continue
         title, target = ROWS[row]
         keys = [k for k in samples if k[0] == row]
         for k in sorted(keys, key=lambda k: (int(k[2]) if k[2].isdigit() else 0, k[1])):
             v = samples[k]
             ratio = ""
-            base_subject, direction, peers = RATIO.get(row, (None, None, None))
-            if base_subject and k[1] != base_subject and "node app.js" not in k[1] and \
-                    (peers is None or k[1] in peers):
-                base = med.get((row, base_subject, k[2], k[3]))
+            b = base_of(row, k[1], k[3])
+            if b:
+                base = med.get((row, b[0], k[2], k[3]))
                 if base:
-                    r = med[k] / base if direction == "peer/pandora" else base / med[k]
-                    ratio = "%.2fx (%s)" % (r, direction)
+                    r = med[k] / base if b[1] == "peer/pandora" else base / med[k]
+                    ratio = "%.2fx (%s)" % (r, b[1])
+            f = fmt2 if k[3] == "max/min" else fmt
             lines.append("| %s %s | %s | %s | %d | %s | %s | %s | %s | %s | %s |" % (
-                row, title, k[1], k[2], len(v), fmt(min(v)), fmt(med[k]), fmt(max(v)), k[3],
+                row, title, k[1], k[2], len(v), f(min(v)), f(med[k]), f(max(v)), k[3],
                 ratio, target))
         for s in skips:
             if s[0] == row:
@@ -70,6 +101,9 @@ def main():
         if not keys and not any(s[0] == row for s in skips):
             lines.append("| %s %s | | | 0 | | | | | not measured | %s |" % (row, title, target))
     table = "\n".join(lines) + "\n"
+    shown = [n for n in notes if not only or n[0] in only]
+    if shown:
+        table += "\nNotes, row by row:\n\n" + "".join("- row %s: %s\n" % n for n in shown)
     print(table, end="")
     with open(out, "w") as f:
         f.write(open(header).read() + "\n" + table)
@@ -83,6 +117,10 @@ def main():
 
 def fmt(x):
     return "%.1f" % x if x < 1000 else "%.0f" % x
+
+
+def fmt2(x):
+    return "%.2f" % x
 
 
 main()
