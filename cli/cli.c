@@ -5,7 +5,7 @@
  *   hands over to generator_run() (generator/), which does no IPC;
  * - command line mode: PROCFILE is validated and installed and the manager reloaded (install.c),
  *   --remove undoes that, --dry-run prints the units, --output writes them to a directory, --dev runs the
- *   app in the foreground as transient units (dev/).
+ *   app in the foreground as transient units (dev/), --status shows every instance (status.c).
  * This folder is the only part of pandora-gen that talks to systemd (sd-bus, sd-journal, sd-event). */
 
 #include <getopt.h>
@@ -21,6 +21,7 @@
 #include "cli/dev/format.h"
 #include "cli/install.h"
 #include "cli/reload.h"
+#include "cli/status.h"
 #include "common/path-util.h"
 #include "common/procfile/procfile.h"
 #include "common/string-util.h"
@@ -42,12 +43,16 @@ static bool arg_user;
 static bool arg_persistent;
 static bool arg_dev;
 static bool arg_reload;
+static bool arg_status;
+static bool arg_json;
+static bool arg_watch;
 static const char *arg_priority;
 
 static void help(void) {
         printf("usage: pandora-gen [--user] [--persistent] PROCFILE\n"
                "       pandora-gen [--user] --remove APP\n"
                "       pandora-gen [--user] [--persistent] --reload APP|PROCFILE [PROCESS...]\n"
+               "       pandora-gen [--user] --status [--json] [--watch] [APP]\n"
                "       pandora-gen --dev [--user] [-p LEVEL] PROCFILE\n"
                "       pandora-gen --dry-run PROCFILE\n"
                "       pandora-gen --output DIR PROCFILE\n"
@@ -61,6 +66,10 @@ static void help(void) {
                "  --remove APP   stop APP's units, remove its installed procfile, reload\n"
                "  --reload       hand every running instance over to new code, one at a time, with no\n"
                "                 downtime (a PROCFILE is installed first)\n"
+               "  --status       every instance's state, pid, uptime, restarts, CPU, memory, services and\n"
+               "                 last error, per app; exit status 3 when one is not running\n"
+               "  --json         with --status: print JSON\n"
+               "  --watch        with --status: print again every 2 seconds\n"
                "  --dry-run      print every unit and link; write nothing\n"
                "  --output DIR   write the units to DIR\n"
                "  --dev          run the app in the foreground as transient units, with its dev overlay\n"
@@ -136,12 +145,24 @@ static int run_cli(const char *path) {
 
 /* One mode, and the operands it takes. */
 static int check_argv(int argc) {
-        int modes = !!arg_remove + arg_dry_run + !!arg_output + arg_dev + arg_reload, operands = argc - optind;
+        int modes = !!arg_remove + arg_dry_run + !!arg_output + arg_dev + arg_reload + arg_status;
+        int operands = argc - optind;
 
         if (modes > 1) {
-                log_error("--remove, --reload, --dry-run, --output and --dev exclude each other (see --help)");
+                log_error("--remove, --reload, --status, --dry-run, --output and --dev exclude each other "
+                          "(see --help)");
                 return -EINVAL;
         }
+        if ((arg_json || arg_watch) && !arg_status) {
+                log_error("--json and --watch only go with --status (see --help)");
+                return -EINVAL;
+        }
+        if (arg_status && (operands > 1 || arg_persistent || arg_priority)) {
+                log_error("--status takes at most one APP, and only --user, --json and --watch (see --help)");
+                return -EINVAL;
+        }
+        if (arg_status)
+                return 1;
         if (arg_reload) {
                 if (operands < 1) {
                         log_error("--reload takes an APP or a PROCFILE, then process names (see --help)");
@@ -179,6 +200,9 @@ static int parse_argv(int argc, char *argv[]) {
                 { "persistent", no_argument, NULL, 'P' },
                 { "remove", required_argument, NULL, 'r' },
                 { "reload", no_argument, NULL, 'R' },
+                { "status", no_argument, NULL, 's' },
+                { "json", no_argument, NULL, 'j' },
+                { "watch", no_argument, NULL, 'w' },
                 { "dry-run", no_argument, NULL, 'n' },
                 { "output", required_argument, NULL, 'o' },
                 { "dev", no_argument, NULL, 'd' },
@@ -208,6 +232,15 @@ static int parse_argv(int argc, char *argv[]) {
                         break;
                 case 'R':
                         arg_reload = true;
+                        break;
+                case 's':
+                        arg_status = true;
+                        break;
+                case 'j':
+                        arg_json = true;
+                        break;
+                case 'w':
+                        arg_watch = true;
                         break;
                 case 'n':
                         arg_dry_run = true;
@@ -244,5 +277,8 @@ int gen_main(int argc, char *argv[]) {
                 return r < 0 ? EXIT_USAGE : EXIT_SUCCESS;
         if (arg_reload)
                 return run_reload(argv + optind) < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+        if (arg_status)
+                return status_run(&(StatusOptions) { .user = arg_user, .json = arg_json, .watch = arg_watch,
+                                                     .app = argv[optind] });
         return run_cli(argv[optind]) < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -4,7 +4,14 @@
  * units; installing means putting a validated copy of the procfile where the generator reads it and
  * asking the manager to reload. The copy is written next to its final name and renamed over it only after
  * it loaded as the generator will load it, so a bad procfile never replaces one that works. The copy
- * ends with an origin mark (PROCFILE_ORIGIN_MARK) so that its relative paths keep their meaning. */
+ * ends with an origin mark (PROCFILE_ORIGIN_MARK) so that its relative paths keep their meaning, and is
+ * never more readable than the original.
+ *
+ * Before anything is written, the app's unit names are checked against every other installed app's
+ * (the generator would make neither) and against the units the manager has or can load: a unit that
+ * pandora did not make for this app (its SourcePath= is not the app's installed procfile) is never
+ * shadowed. After the reload every unit must have loaded. --remove stops only the units whose
+ * SourcePath= is the app's installed procfile. */
 
 #include <fcntl.h>
 #include <stdint.h>
@@ -14,35 +21,61 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "generator/generator.h"
 #include "cli/install.h"
 #include "cli/manager.h"
 #include "common/io-util.h"
 #include "common/path-util.h"
 #include "common/string-util.h"
 #include "common/strv.h"
+#include "generator/generator.h"
 #include "generator/log.h"
 #include "generator/search-path.h"
 
-static int read_file(const char *path, char **ret, size_t *ret_size) {
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+#define SYSTEMD_DEST "org.freedesktop.systemd1"
+#define SYSTEMD_PATH "/org/freedesktop/systemd1"
+#define MANAGER_IFACE "org.freedesktop.systemd1.Manager"
+#define UNIT_IFACE "org.freedesktop.systemd1.Unit"
+
+/* The procfile's text and mode, read without blocking on a FIFO (procfile_load() has read it as a
+ * regular file, but it may have been replaced since). */
+static int read_original(const char *path, char **ret, size_t *ret_size, struct stat *ret_st) {
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 
         if (fd < 0)
                 return negative_errno();
-        return read_full_fd(fd, SIZE_MAX, ret, ret_size);
+        if (fstat(fd, ret_st) < 0)
+                return negative_errno();
+        if (!S_ISREG(ret_st->st_mode))
+                return -EBADFD;
+        return read_full_fd(fd, 32 * 1024 * 1024, ret, ret_size);
 }
 
-/* Writes the procfile's text plus its origin mark to a new hidden file in dir; *ret_tmp names it. */
+/* The copy is root's, so it never gets more than the original's read bits: who may read the original may
+ * read the copy, nobody else (a 0600 procfile may hold secrets). Its group is the original's when the
+ * original is group-readable and that group can be given, else nobody's but the owner's. */
+static int copy_mode(int fd, const struct stat *original) {
+        mode_t mode = original->st_mode & 0644;
+
+        if ((mode & 0040) && fchown(fd, (uid_t) -1, original->st_gid) < 0)
+                mode &= ~0070;
+        return fchmod(fd, mode) < 0 ? negative_errno() : 0;
+}
+
+/* Writes the procfile's text plus its origin mark to a new hidden file in dir; *ret_tmp names it. The
+ * name stays short (".APP.XXXXXX", never "*.procfile"): an app name of the longest allowed fits. */
 static int write_copy(const Procfile *p, const char *dir, char **ret_tmp) {
         _cleanup_free_ char *text = NULL, *tmp = NULL, *mark = NULL;
+        struct stat st;
         size_t size;
         int fd, r;
 
-        r = read_file(p->path, &text, &size);
+        r = read_original(p->path, &text, &size, &st);
+        if (r == -EBADFD)
+                return log_error_errno(r, "%s: not a regular file", p->path);
         if (r < 0)
                 return log_error_errno(r, "%s: %m", p->path);
         if (asprintf(&mark, "%s" PROCFILE_ORIGIN_MARK "%s\n", size > 0 && text[size - 1] != '\n' ? "\n" : "",
-                     p->origin) < 0 || asprintf(&tmp, "%s/.%s.procfile.XXXXXX", dir, p->app) < 0)
+                     p->origin) < 0 || asprintf(&tmp, "%s/.%s.XXXXXX", dir, p->app) < 0)
                 return -ENOMEM;
         r = path_mkdir_p(dir, 0755);
         if (r < 0)
@@ -53,7 +86,9 @@ static int write_copy(const Procfile *p, const char *dir, char **ret_tmp) {
         r = loop_write(fd, text, size);
         if (r >= 0)
                 r = loop_write(fd, mark, strlen(mark));
-        if (r >= 0 && (fchmod(fd, 0644) < 0 || fsync(fd) < 0))
+        if (r >= 0)
+                r = copy_mode(fd, &st);
+        if (r >= 0 && fsync(fd) < 0)
                 r = negative_errno();
         if (close(fd) < 0 && r >= 0)
                 r = negative_errno();
@@ -104,6 +139,233 @@ static const char *target_dir(const SearchPath *sp, const InstallOptions *o) {
         if (!o->persistent && !sp->runtime)
                 log_error("no runtime directory to install into ($XDG_RUNTIME_DIR is not set); use --persistent");
         return o->persistent ? sp->persistent : sp->runtime;
+}
+
+/* What install and remove read of a unit (org.freedesktop.systemd1.Unit); empty strings where the
+ * manager has none. These belong in manager.c (manager_unit_info()), which this file may not change yet. */
+typedef struct UnitInfo {
+        char *load_state;       /* "loaded", "not-found", "bad-setting", "error", "masked" */
+        char *source_path;
+        char *fragment_path;
+        char *load_error;       /* LoadError's message */
+} UnitInfo;
+
+static void unit_info_done(UnitInfo *u) {
+        free(u->load_state);
+        free(u->source_path);
+        free(u->fragment_path);
+        free(u->load_error);
+        *u = (UnitInfo) {};
+}
+
+static int unit_info_read(sd_bus *bus, const char *object, UnitInfo *ret, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(unit_info_done) UnitInfo u = {};
+        const char *properties[] = { "LoadState", "SourcePath", "FragmentPath" };
+        char **values[] = { &u.load_state, &u.source_path, &u.fragment_path };
+        const char *name, *message;
+        int r = 0;
+
+        for (size_t i = 0; i < ELEMENTSOF(properties) && r >= 0; i++)
+                r = sd_bus_get_property_string(bus, SYSTEMD_DEST, object, UNIT_IFACE, properties[i], error,
+                                               values[i]);
+        if (r >= 0)
+                r = sd_bus_get_property(bus, SYSTEMD_DEST, object, UNIT_IFACE, "LoadError", error, &reply, "(ss)");
+        if (r >= 0)
+                r = sd_bus_message_read(reply, "(ss)", &name, &message);
+        if (r < 0)
+                return r;
+        u.load_error = strdup(message);
+        if (!u.load_error)
+                return -ENOMEM;
+        *ret = u;
+        u = (UnitInfo) {};
+        return 0;
+}
+
+/* Reads unit. With load, the manager loads it first (from disk, when it is not loaded: "not-found" when
+ * there is no such unit); without, a unit the manager has not loaded is 0 and *ret is left alone.
+ * Returns 1 (read), 0, or a negative errno with the bus error in *error. */
+static int unit_info(sd_bus *bus, const char *unit, bool load, UnitInfo *ret, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        const char *object;
+        int r;
+
+        r = sd_bus_call_method(bus, SYSTEMD_DEST, SYSTEMD_PATH, MANAGER_IFACE, load ? "LoadUnit" : "GetUnit",
+                               error, &reply, "s", unit);
+        if (r < 0 && !load && sd_bus_error_has_name(error, "org.freedesktop.systemd1.NoSuchUnit")) {
+                sd_bus_error_free(error);
+                return 0;
+        }
+        if (r >= 0)
+                r = sd_bus_message_read(reply, "o", &object);
+        if (r >= 0)
+                r = unit_info_read(bus, object, ret, error);
+        return r < 0 ? r : 1;
+}
+
+static int open_bus(bool user, sd_bus **ret) {
+        int r;
+
+        r = user ? sd_bus_open_user(ret) : sd_bus_open_system(ret);
+        if (r < 0)
+                log_error_errno(r, "can't connect to the %s manager: %m", user ? "user" : "system");
+        return r;
+}
+
+/* Whether two paths are the same text, repeated slashes aside ("DIR/" in $PANDORA_PROCFILE_DIRS). */
+static bool path_text_equal(const char *a, const char *b) {
+        for (;;) {
+                if (*a == '/' && *b == '/') {
+                        a += strspn(a, "/");
+                        b += strspn(b, "/");
+                        continue;
+                }
+                if (*a != *b)
+                        return false;
+                if (*a == '\0')
+                        return true;
+                a++;
+                b++;
+        }
+}
+
+/* Whether pandora made the unit of this SourcePath= for app: from app's installed procfile, in any
+ * directory of the search path (an app moved to --persistent keeps its units until the reload). */
+static bool source_is_app(const SearchPath *sp, const char *source, const char *app) {
+        STRV_FOREACH(d, sp->dirs) {
+                _cleanup_free_ char *path = search_path_procfile(*d, app);
+
+                if (path && source && path_text_equal(path, source))
+                        return true;
+        }
+        return false;
+}
+
+/* Two installed apps must not make a unit of the same name: the generator would make neither (and before
+ * it did, the second silently replaced the first's units, and --remove of one stopped the other's). The
+ * copy of app itself, in whichever directory, is what is being replaced. */
+static int check_other_apps(const SearchPath *sp, bool user, const char *app, char * const *names) {
+        _cleanup_strv_free_ char **paths = NULL;
+        _cleanup_free_ char *own = strprintf("%s" PROCFILE_SUFFIX, app);
+        int r;
+
+        if (!own)
+                return -ENOMEM;
+        r = generator_installed_procfiles(sp, &paths);
+        if (r < 0)
+                return r;
+        STRV_FOREACH(path, paths) {
+                _cleanup_(unit_set_freep) UnitSet *other = NULL;
+                _cleanup_strv_free_ char **other_names = NULL;
+                _cleanup_free_ char *base = path_basename(*path);
+                const char *shared;
+
+                if (!base)
+                        return -ENOMEM;
+                /* An installed procfile that no longer loads makes no units. */
+                if (streq(base, own) || generator_render_installed_quiet(*path, sp, user, &other) < 0)
+                        continue;
+                if (generator_unit_names(other, &other_names) < 0)
+                        return -ENOMEM;
+                shared = generator_shared_name(names, other_names);
+                if (shared) {
+                        log_error("'%s' would make %s, which %s makes too: the generator would make neither; "
+                                  "rename the app or the process", app, shared, *path);
+                        return -EEXIST;
+                }
+        }
+        return 0;
+}
+
+/* The units to ask the manager about: every file of the set, a template by its first instance. */
+static int names_to_check(const UnitSet *set, char ***ret) {
+        _cleanup_strv_free_ char **names = NULL;
+
+        for (size_t i = 0; i < set->n_files; i++) {
+                const char *name = set->files[i].name, *at = strstr(name, "@.");
+                char *instance = at ? strprintf("%.*s@1%s", (int) (at - name), name, at + 1) : strdup(name);
+
+                if (strv_consume(&names, instance) < 0)
+                        return -ENOMEM;
+        }
+        *ret = TAKE_PTR(names);
+        return 0;
+}
+
+/* No unit that the manager has, or would load from disk, is shadowed unless pandora made it for this app:
+ * the host's own units, another generator's, an administrator's, a --dev session's transient ones. */
+static int check_host_units(sd_bus *bus, const SearchPath *sp, const char *app, const UnitSet *set) {
+        _cleanup_strv_free_ char **names = NULL;
+        int r;
+
+        r = names_to_check(set, &names);
+        if (r < 0)
+                return r;
+        STRV_FOREACH(name, names) {
+                _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+                _cleanup_(unit_info_done) UnitInfo u = {};
+                const char *where;
+
+                r = unit_info(bus, *name, true, &u, &error);
+                if (r < 0)
+                        return log_error_errno(r, "%s: %s", *name, error.message ?: strerror(-r));
+                if (streq(u.load_state, "not-found") || source_is_app(sp, u.source_path, app))
+                        continue;
+                where = u.fragment_path[0] ? u.fragment_path : u.source_path[0] ? u.source_path : "no file";
+                log_error("'%s' would replace %s, which exists already (%s, %s) and was not made by pandora for "
+                          "'%s': rename the app or the process", app, *name, u.load_state, where, app);
+                return -EEXIST;
+        }
+        return 0;
+}
+
+/* After the reload, every unit of the app must have loaded: systemd refuses some settings only as it
+ * loads them, and a unit it refused would never start. Logs each with systemd's reason. */
+static int check_loaded(sd_bus *bus, char * const *names) {
+        int ret = 0;
+
+        STRV_FOREACH(name, names) {
+                _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+                _cleanup_(unit_info_done) UnitInfo u = {};
+                int r;
+
+                r = unit_info(bus, *name, true, &u, &error);
+                if (r < 0) {
+                        log_error_errno(r, "%s: %s", *name, error.message ?: strerror(-r));
+                        ret = ret ?: r;
+                } else if (!streq(u.load_state, "loaded")) {
+                        log_error("%s: %s: %s (journalctl -b -u %s says why)", *name, u.load_state,
+                                  u.load_error[0] ? u.load_error : "not loaded", *name);
+                        ret = ret ?: -EBADMSG;
+                }
+        }
+        return ret;
+}
+
+/* Of names, those the manager has loaded from app's installed procfile: what --remove may stop. A unit of
+ * the same name from elsewhere (another app's, before two apps could collide) is left alone. */
+static int own_units(sd_bus *bus, const SearchPath *sp, const char *app, char * const *names, char ***ret) {
+        _cleanup_strv_free_ char **own = NULL;
+
+        STRV_FOREACH(name, names) {
+                _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+                _cleanup_(unit_info_done) UnitInfo u = {};
+                int r;
+
+                r = unit_info(bus, *name, false, &u, &error);
+                if (r < 0)
+                        return log_error_errno(r, "%s: %s", *name, error.message ?: strerror(-r));
+                if (r == 0)
+                        continue;
+                if (!source_is_app(sp, u.source_path, app))
+                        log_error("%s is not from '%s' (SourcePath=%s), not stopping it", *name, app,
+                                  u.source_path[0] ? u.source_path : "none");
+                else if (strv_extend(&own, *name) < 0)
+                        return -ENOMEM;
+        }
+        *ret = TAKE_PTR(own);
+        return 0;
 }
 
 /* Validates the copy as the generator will read it, then renames it into place. */
@@ -246,12 +508,14 @@ static int stop_running(Manager *m, char * const *names, char ***ret_stopped) {
         return r;
 }
 
-/* After the reload: the units that went away are stopped, a running app starts what it now wants. */
-static int apply(const char *app, char * const *old_names, char * const *new_names, const InstallOptions *o) {
+/* After the reload: every unit must have loaded, the units that went away are stopped, a running app
+ * starts what it now wants. */
+static int apply(sd_bus *bus, const char *app, char * const *old_names, char * const *new_names,
+                 const InstallOptions *o) {
         _cleanup_strv_free_ char **gone = NULL, **stopped = NULL, **target = NULL, **running_target = NULL;
         _cleanup_(manager_freep) Manager *m = NULL;
         const char *user = o->user ? " --user" : "";
-        int r;
+        int r, loaded;
 
         if (names_gone(old_names, new_names, &gone) < 0 ||
             strv_consume(&target, strprintf("%s.target", app)) < 0)
@@ -261,6 +525,7 @@ static int apply(const char *app, char * const *old_names, char * const *new_nam
                 r = reload(m);
         if (r < 0)
                 return r;
+        loaded = check_loaded(bus, new_names);
         r = stop_running(m, gone, &stopped);
         if (r >= 0)
                 r = running_units(m, target, &running_target);
@@ -270,18 +535,19 @@ static int apply(const char *app, char * const *old_names, char * const *new_nam
         print_units(m, new_names);
         print_gone(gone, stopped);
         if (running_target)
-                printf("%s.target is running; instances keep their old settings until: systemctl%s restart "
-                       "%s.target\n", app, user, app);
+                printf("%s.target is running; its running instances keep their old settings until they restart: "
+                       "apply it with no downtime: pandora-gen%s --reload %s\n", app, user, app);
         else
                 printf("next: systemctl%s start %s.target\n", user, app);
-        return r;
+        return r < 0 ? r : loaded;
 }
 
 int install_procfile(const char *path, const InstallOptions *o) {
         _cleanup_(search_path_done) SearchPath sp = {};
         _cleanup_(unit_set_freep) UnitSet *set = NULL, *old = NULL;
         _cleanup_(procfile_freep) Procfile *p = NULL;
-        _cleanup_strv_free_ char **old_names = NULL, **new_names = NULL;
+        _cleanup_strv_free_ char **old_names = NULL, **new_names = NULL, **all_names = NULL;
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         RenderOptions ro = { .agent_path = o->agent_path };
         int r;
 
@@ -292,12 +558,20 @@ int install_procfile(const char *path, const InstallOptions *o) {
         if (r < 0)
                 return log_error_errno(r, "no directory to install into: %m");
         old = installed_units(&sp, p->app, o);
-        if ((old && unit_set_unit_names(old, &old_names) < 0) || unit_set_unit_names(set, &new_names) < 0)
+        if ((old && unit_set_unit_names(old, &old_names) < 0) || unit_set_unit_names(set, &new_names) < 0 ||
+            generator_unit_names(set, &all_names) < 0)
                 return -ENOMEM;
-        r = installed_copy(&sp, p, o);
+        /* Nothing is written before the names are known to be the app's alone. */
+        r = check_other_apps(&sp, o->user, p->app, all_names);
+        if (r >= 0)
+                r = open_bus(o->user, &bus);
+        if (r >= 0)
+                r = check_host_units(bus, &sp, p->app, set);
+        if (r >= 0)
+                r = installed_copy(&sp, p, o);
         if (r < 0)
                 return r;
-        return apply(p->app, old_names, new_names, o);
+        return apply(bus, p->app, old_names, new_names, o);
 }
 
 /* Removes APP.procfile from the persistent and the runtime directory. Returns 0 or a negative errno. */
@@ -342,7 +616,8 @@ static int check_removable(const SearchPath *sp, const char *app) {
 int install_remove(const char *app, const InstallOptions *o) {
         _cleanup_(search_path_done) SearchPath sp = {};
         _cleanup_(unit_set_freep) UnitSet *old = NULL;
-        _cleanup_strv_free_ char **names = NULL, **stopped = NULL;
+        _cleanup_strv_free_ char **names = NULL, **own = NULL, **stopped = NULL;
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         _cleanup_(manager_freep) Manager *m = NULL;
         int r;
 
@@ -355,9 +630,13 @@ int install_remove(const char *app, const InstallOptions *o) {
         old = installed_units(&sp, app, o);
         if (old && unit_set_unit_names(old, &names) < 0)
                 return -ENOMEM;
-        r = connect_manager(o->user, &m);
+        r = open_bus(o->user, &bus);
         if (r >= 0)
-                r = stop_running(m, names, &stopped);
+                r = own_units(bus, &sp, app, names, &own);
+        if (r >= 0)
+                r = connect_manager(o->user, &m);
+        if (r >= 0)
+                r = stop_running(m, own, &stopped);
         if (r >= 0)
                 r = remove_copies(&sp, app);
         if (r >= 0)

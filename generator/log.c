@@ -19,14 +19,34 @@ void log_setup_generator(const char *program) {
                 log_stream = fopen("/dev/kmsg", "we");
 }
 
+/* Writes s with every control character escaped: a message is one line (one /dev/kmsg record), whatever
+ * a procfile's value or path holds. */
+static void write_escaped(FILE *f, const char *s) {
+        for (; *s; s++) {
+                unsigned char c = (unsigned char) *s;
+
+                if (c == '\n')
+                        fputs("\\n", f);
+                else if (c == '\t')
+                        fputs("\\t", f);
+                else if (c < 0x20 || c == 0x7f)
+                        fprintf(f, "\\x%02x", c);
+                else
+                        fputc(c, f);
+        }
+}
+
+static void log_errorv(const char *format, va_list ap) _printf_(1, 0);
 static void log_errorv(const char *format, va_list ap) {
         FILE *f = log_stream ?: stderr;
-        int saved_errno = errno;
+        _cleanup_free_ char *message = NULL;
 
+        /* errno is still the caller's here, for %m. */
+        if (vasprintf(&message, format, ap) < 0)
+                message = NULL;
         /* /dev/kmsg wants one record per write, with a priority prefix. */
         fprintf(f, "%s%s: ", f == stderr ? "" : "<3>", log_program);
-        errno = saved_errno;    /* for %m */
-        vfprintf(f, format, ap);
+        write_escaped(f, message ?: "(out of memory)");
         fputc('\n', f);
         fflush(f);
 }

@@ -32,6 +32,7 @@ typedef struct RenderOptions {
         const char *source_path;        /* SourcePath=, where the user edits; NULL: p->path */
         const char *autostart_target;   /* what links <app>.target when the app sets `autostart`, such as
                                          * "multi-user.target"; NULL: never */
+        bool user;                      /* units of a user manager: no mount namespaces or capabilities */
 } RenderOptions;
 
 /* Renders every unit and symlink of the app. Returns 0 or -ENOMEM. */

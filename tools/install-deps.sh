@@ -11,8 +11,9 @@ packages=(
     scdoc mandoc man-db
     # tests: the real-systemd sandbox and what the tests drive it with
     systemd dbus dbus-user-session util-linux procps python3 curl valgrind
+    prometheus  # test-exporter.sh: promtool, and a Prometheus server that scrapes pandora-exporter
     # test-listen.sh: Express's hello world, unmodified, with Debian's Express
-    node-express
+    node-express node-bunyan node-winston
 )
 # The examples and the demo are Node.js apps; a machine with its own node (nodesource, nvm) keeps it.
 command -v node >/dev/null || packages+=(nodejs)
@@ -33,3 +34,8 @@ echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# Debian's prometheus package enables and starts a server on :9090; the tests run their own in the
+# sandbox, so a host with systemd gets it back off when this script installed it.
+if [[ " ${missing[*]} " == *" prometheus "* && "$(cat /proc/1/comm 2>/dev/null)" == systemd ]]; then
+    systemctl disable --now prometheus.service >/dev/null 2>&1 || true
+fi

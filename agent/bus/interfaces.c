@@ -261,6 +261,7 @@ static const sd_bus_vtable metrics_vtable[] = {
         METRIC_T("ChildrenFailed"),
         METRIC_T("Reloads"),
         METRIC_T("ReloadFailures"),
+        METRIC_T("MemoryRestarts"),
         METRIC_D("CPUUserSeconds"),
         METRIC_D("CPUSystemSeconds"),
         METRIC_D("CPUUsagePercent"),

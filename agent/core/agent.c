@@ -29,6 +29,8 @@ static void context_done(Context *c) {
         context_reload_done(c);
         c->deadline_timer = sd_event_source_disable_unref(c->deadline_timer);
         c->watchdog_timer = sd_event_source_disable_unref(c->watchdog_timer);
+        if (c->event)
+                log_detach_event();
         c->event = sd_event_unref(c->event);
         c->procfile = procfile_free(c->procfile);
         free(c->listen_fds);
@@ -137,6 +139,9 @@ static int context_setup_event(Context *c) {
         if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
                 return negative_errno();
         r = sd_event_default(&c->event);
+        /* The log queues on the loop instead of blocking it while journald is slow or stopped. */
+        if (r >= 0)
+                r = log_attach_event(c->event);
         if (r >= 0)
                 r = sd_event_add_signal(c->event, NULL, SIGTERM, on_signal, c);
         if (r >= 0)
@@ -198,6 +203,8 @@ int agent_run(const AgentOptions *o) {
         r = context_setup(&c);
         if (r >= 0)
                 r = context_setup_metrics(&c);
+        if (r >= 0)
+                context_setup_memory_restart(&c);
         if (r < 0)
                 return fail_early(AGENT_EXIT_FAILURE, r);
         r = context_add_tasks(&c);

@@ -62,6 +62,7 @@ typedef struct Context {
         uint64_t reload_begin;
         sd_event_source *reload_timer;  /* reload_timeout_ms */
         unsigned generation;            /* reloads completed */
+        unsigned memory_over;           /* consecutive samples above memory_restart */
         ListenShare listen_share;       /* the interposer's requests (share.c); fd -1: not shared */
         const char *listen_preload;     /* the interposer for children's LD_PRELOAD; NULL: none */
         bool listen_reuseport;          /* no `listen`, scale > 1: children bind with SO_REUSEPORT */
@@ -134,6 +135,14 @@ int context_setup_control(Context *c);
 /* reload.c: the old generation is done; hands the instance to the new one. Returns true when the
  * instance goes on, false when it must end (no reload, or the new generation died). */
 bool context_reload_complete(Context *c);
+
+/* reload.c: hands the instance over to a new generation of the same model, as a reload does (memory
+ * restarts). Returns false when it can't begin now (a reload runs, or the instance is not running). */
+bool context_restart_gracefully(Context *c);
+
+/* memory.c: restarts the instance gracefully when its cgroup's memory stays above memory_restart for
+ * two samples of the metrics; nothing without memory_restart. */
+void context_setup_memory_restart(Context *c);
 
 /* reload.c: answers a waiting caller and frees a reload in progress, and the control socket. */
 void context_reload_done(Context *c);

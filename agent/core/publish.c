@@ -20,6 +20,21 @@
 /* Samples every 10 s; retries an unreachable bus every 250 ms, so that a restarted dbus finds the agent
  * back within a second. */
 #define METRICS_INTERVAL_USEC (10 * 1000000ULL)
+
+/* The sampling interval: 10 s, or $PANDORA_METRICS_INTERVAL_MS (100 ms to an hour; for tests and for
+ * memory_restart to react sooner). */
+static uint64_t metrics_interval_usec(void) {
+        const char *e = getenv("PANDORA_METRICS_INTERVAL_MS");
+        char *end;
+        unsigned long long ms;
+
+        if (!e)
+                return METRICS_INTERVAL_USEC;
+        ms = strtoull(e, &end, 10);
+        if (end == e || *end || ms < 100 || ms > 3600000)
+                return METRICS_INTERVAL_USEC;
+        return ms * 1000;
+}
 #define BUS_RETRY_USEC (250 * 1000ULL)
 
 static bool is_service(const Context *c, const Task *t) {
@@ -63,7 +78,7 @@ int context_setup_metrics(Context *c) {
                         r = -ENOMEM;
         }
         if (r >= 0)
-                r = metrics_attach_event(&c->metrics, c->event, METRICS_INTERVAL_USEC);
+                r = metrics_attach_event(&c->metrics, c->event, metrics_interval_usec());
         if (r >= 0)
                 r = sd_event_add_post(c->event, &c->log_sync, on_log_sync, c);
         if (r < 0) {
@@ -276,7 +291,7 @@ static void count_task(Context *c, LifecycleEvent event, Task *t) {
                         metrics_add(&c->metrics, METRIC_SERVICE_FAILURES, 1);
         }
         if (event == LIFECYCLE_TASK_START_FAILED || event == LIFECYCLE_TASK_DIED ||
-            event == LIFECYCLE_TASK_STOPPED)
+            event == LIFECYCLE_TASK_STOPPED || event == LIFECYCLE_TASK_FINISHED)
                 count_child_exit(c, t, tm);
 }
 

@@ -196,8 +196,11 @@ bool context_reload_complete(Context *c) {
         for (size_t i = 0; i < c->lifecycle.n_tasks; i++)
                 c->lifecycle.tasks[i]->lifecycle = &c->lifecycle;
         c->next = mfree(next);
-        procfile_free(c->procfile);
-        c->procfile = TAKE_PTR(c->next_procfile);
+        /* A memory restart ran the same model again: nothing to replace. */
+        if (c->next_procfile) {
+                procfile_free(c->procfile);
+                c->procfile = TAKE_PTR(c->next_procfile);
+        }
         c->process = c->next_process;
         c->next_process = NULL;
         c->next_ready = false;
@@ -245,9 +248,10 @@ static bool reload_prepare(Context *c, int connection) {
         return true;
 }
 
+static void reload_start(Context *c, int connection);
+
 static void on_request(ControlServer *s _unused_, int connection, const char *request, void *userdata) {
         Context *c = userdata;
-        int r;
 
         if (!streq(request, "RELOAD")) {
                 control_reply(connection, CONTROL_FAILED, "unknown request");
@@ -263,6 +267,15 @@ static void on_request(ControlServer *s _unused_, int connection, const char *re
         }
         if (!reload_prepare(c, connection))
                 return;
+        reload_start(c, connection);
+}
+
+/* Starts the new generation of c->next_process (from c->next_procfile, or the running model when that
+ * is NULL). connection: the caller to answer; -1: none (a memory restart). */
+static void reload_start(Context *c, int connection) {
+        const Procfile *pf = c->next_procfile ?: c->procfile;
+        int r;
+
         c->reload_connection = connection;
         c->reload_begin = context_now(c);
         c->next = calloc(1, sizeof(Lifecycle));
@@ -272,7 +285,7 @@ static void on_request(ControlServer *s _unused_, int connection, const char *re
                 return;
         }
         lifecycle_init(c->next, c->lifecycle.stop_window_usec, context_now, on_next_event, c);
-        r = context_add_tasks_to(c, c->next, c->next_process);
+        r = context_add_tasks_to(c, c->next, pf, c->next_process);
         if (r >= 0)
                 r = sd_event_add_time_relative(c->event, &c->reload_timer, CLOCK_MONOTONIC,
                                                c->next_process->reload_timeout_ms * 1000, 0, on_reload_timeout, c);
@@ -285,6 +298,14 @@ static void on_request(ControlServer *s _unused_, int connection, const char *re
         reload_log(c, LOG_INFO, PANDORA_MESSAGE_RELOAD_STARTED, "Reloading: starting generation %u beside the running one",
                    c->generation + 1);
         lifecycle_start(c->next);
+}
+
+bool context_restart_gracefully(Context *c) {
+        if (c->next || c->reload_connection >= 0 || c->lifecycle.phase != LIFECYCLE_PHASE_RUNNING)
+                return false;
+        c->next_process = c->process;
+        reload_start(c, -1);
+        return c->next != NULL;
 }
 
 int context_setup_control(Context *c) {

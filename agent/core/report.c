@@ -194,6 +194,13 @@ static void report_task(Context *c, LifecycleEvent event, Task *t) {
         else if (event == LIFECYCLE_TASK_STOPPING || event == LIFECYCLE_TASK_STOP_TIMEOUT ||
                  event == LIFECYCLE_TASK_STOPPED)
                 report_stop(c, event, t, what, &f);
+        else if (event == LIFECYCLE_TASK_FINISHED) {
+                /* Work that ran to completion: a migration before the server, or a job's entry. */
+                fields_add(&f, PANDORA_MESSAGE_TASK_FINISHED);
+                fields_add_duration(&f, t->since, context_now(c));
+                fields_add_end(&f, t);
+                log_event(LOG_INFO, event_service(c, t), f.list, "Finished %s: exited with status 0", what);
+        }
 }
 
 static void report_instance(Context *c, LifecycleEvent event, Task *t) {

@@ -5,6 +5,8 @@
  * program. Modules are loaded here, before anything starts, so that a wrong file stops the instance
  * with one message instead of a start and a rollback. */
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +14,9 @@
 #include "agent/lifecycle/exec-service.h"
 #include "agent/lifecycle/module-service.h"
 #include "agent/log/log.h"
+#include "common/dotenv.h"
+#include "common/io-util.h"
+#include "common/path-util.h"
 #include "common/strv.h"
 
 extern char **environ;
@@ -36,7 +41,7 @@ typedef struct Generation {
 } Generation;
 
 static int add_exec(Context *c, const Generation *g, const char *name, char * const *argv, const char *config_json,
-                    ServiceReady ready, uint64_t stop_timeout_usec) {
+                    ServiceReady ready, int stderr_priority, uint64_t stop_timeout_usec) {
         ChildEnvOptions o = {
                 .notify_socket = c->notify.address,
                 .n_listen_fds = c->n_listen_fds,
@@ -56,12 +61,22 @@ static int add_exec(Context *c, const Generation *g, const char *name, char * co
                 return r;
         if (ready == SERVICE_READY_LISTENING)
                 exec_service_wait_listening(s, listen_timeout_usec(g->process));
+        s->exits = ready == SERVICE_READY_EXITED;
+        /* The service's own setting, else its process's, else info as systemd logs a unit's stderr. */
+        if (stderr_priority < 0)
+                stderr_priority = g->process->stderr_priority;
+        if (stderr_priority >= 0)
+                s->stderr_priority = stderr_priority;
         r = lifecycle_add_task(g->lifecycle, name ?: "entry", &exec_service_ops, s, stop_timeout_usec, &t);
         if (r < 0) {
                 exec_service_ops.destroy(s);
                 return r;
         }
         s->task = t;
+        t->completes = s->exits;
+        /* The entry is the process's work: when it exits 0 on its own, the instance is done, and a
+         * unit with Restart=on-failure stays stopped (a one-shot script, a scheduled job). */
+        t->may_finish = !name;
         return 0;
 }
 
@@ -100,18 +115,69 @@ static int add_module(Context *c, const Generation *g, const Service *service) {
 static int add_service(Context *c, const Generation *g, const Service *s) {
         if (s->kind == SERVICE_MODULE)
                 return add_module(c, g, s);
-        return add_exec(c, g, s->name, s->argv, s->config_json, s->ready, s->stop_timeout_ms * 1000);
+        return add_exec(c, g, s->name, s->argv, s->config_json, s->ready, s->stderr_priority,
+                        s->stop_timeout_ms * 1000);
 }
 
-int context_add_tasks_to(Context *c, Lifecycle *l, const Process *p) {
+/* Reads one `env_file` into *env. name: as written ("-" first: the file may be missing), relative to
+ * the app's dir. Logs "FILE:LINE: message" and returns a negative errno when it can't. */
+static int read_env_file(const Procfile *pf, const char *name, char ***env) {
+        bool optional = name[0] == '-';
+        _cleanup_free_ char *path = path_join_absolute(pf->dir, name + optional), *text = NULL;
+        _cleanup_close_ int fd = -1;
+        const char *error = NULL;
+        unsigned line = 0;
+        size_t size;
+        int r;
+
+        if (!path)
+                return log_error("Out of memory"), -ENOMEM;
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+        if (fd < 0 && errno == ENOENT && optional)
+                return 0;
+        if (fd < 0)
+                return log_error("%s: can't read env_file: %m", path), -errno;
+        r = read_full_fd(fd, DOTENV_SIZE_MAX, &text, &size);
+        if (r < 0)
+                return log_error("%s: can't read env_file: %s", path, r == -EBADMSG ? "larger than 1 MiB" :
+                                 strerror(-r)), r;
+        r = dotenv_parse(text, size, env, &line, &error);
+        if (r == -EINVAL)
+                log_error("%s:%u: %s", path, line, error);
+        else if (r < 0)
+                log_error("Out of memory");
+        return r;
+}
+
+/* What children of p start with: the unit's environment, then p's env files, then the procfile's env
+ * for p, which wins over the files (as docker compose's environment: wins over env_file:). The unit's
+ * Environment= holds the procfile's env as it was generated; a reload's model may have changed it,
+ * and children get the procfile as it is now. */
+static int child_base_env(const Procfile *pf, const Process *p, char ***ret) {
         _cleanup_strv_free_ char **env = strv_copy(environ);
+        int r;
+
+        if (!env)
+                return log_error("Out of memory"), -ENOMEM;
+        STRV_FOREACH(f, p->env_files) {
+                r = read_env_file(pf, *f, &env);
+                if (r < 0)
+                        return r;
+        }
+        if (strv_env_merge(&env, p->env) < 0)
+                return log_error("Out of memory"), -ENOMEM;
+        *ret = TAKE_PTR(env);
+        return 0;
+}
+
+int context_add_tasks_to(Context *c, Lifecycle *l, const Procfile *pf, const Process *p) {
+        _cleanup_strv_free_ char **env = NULL;
         Generation g = { .lifecycle = l, .process = p };
         int r;
 
-        /* The unit's Environment= holds the process's env as it was generated; a reload's model may
-         * have changed it, and children get the procfile as it is now. */
-        if (!env || strv_env_merge(&env, p->env) < 0)
-                return log_error("Out of memory"), -ENOMEM;
+        r = child_base_env(pf, p, &env);
+        if (r < 0)
+                return r;
         g.base_env = env;
         for (size_t i = 0; i < p->n_services; i++) {
                 r = add_service(c, &g, p->services[i].service);
@@ -121,7 +187,7 @@ int context_add_tasks_to(Context *c, Lifecycle *l, const Process *p) {
                         return r;
         }
         if (p->argv) {
-                r = add_exec(c, &g, NULL, p->argv, NULL, p->ready, 0);
+                r = add_exec(c, &g, NULL, p->argv, NULL, p->ready, -1, 0);
                 if (r < 0) {
                         log_error("Can't set up the entry: %s", strerror(-r));
                         return r;
@@ -133,7 +199,7 @@ int context_add_tasks_to(Context *c, Lifecycle *l, const Process *p) {
 int context_add_tasks(Context *c) {
         int r;
 
-        r = context_add_tasks_to(c, &c->lifecycle, c->process);
+        r = context_add_tasks_to(c, &c->lifecycle, c->procfile, c->process);
         if (r < 0)
                 return r;
         c->n_services = c->process->n_services;

@@ -49,6 +49,7 @@ static int exec_spawn(ExecService *s, pid_t *ret_pid) {
         r = log_capture_new(s->event, s->name, &capture);
         if (r < 0)
                 return r;
+        (void) log_capture_set_stderr_priority(capture, s->stderr_priority);
         o.stdout_fd = capture->child_fds[0];
         o.stderr_fd = capture->child_fds[1];
         r = spawn(s->path, s->argv, s->env, &o, &pid);
@@ -101,7 +102,7 @@ static int exec_start(Task *t) {
                 if (r < 0)
                         return r;
         }
-        return s->notify || s->listening ? 1 : 0;
+        return s->notify || s->listening || s->exits ? 1 : 0;
 }
 
 static int exec_stop(Task *t) {
@@ -158,7 +159,8 @@ int exec_service_new(sd_event *e, const char *name, char * const *argv, char * c
 
         if (!s)
                 return -ENOMEM;
-        *s = (ExecService) { .event = e, .notify = notify, .n_listen_fds = o->n_listen_fds };
+        *s = (ExecService) { .event = e, .notify = notify, .n_listen_fds = o->n_listen_fds,
+                             .stderr_priority = LOG_INFO };
         s->name = name ? strdup(name) : NULL;
         s->argv = strv_copy(argv);
         r = (name && !s->name) || !s->argv ? -ENOMEM : child_env_build(base, o, &s->env);

@@ -21,6 +21,8 @@ typedef struct ExecService {
         char **env;                     /* from child_env_build() */
         char *path;                     /* argv[0] found in PATH, at start */
         bool notify;                    /* ready = "notify": started at READY=1, not at exec */
+        bool exits;                     /* ready = "exited": started when it exits 0 (runs to completion) */
+        int stderr_priority;            /* of its stderr lines without <N> or a JSON level; LOG_INFO */
         bool listening;                 /* ready = "listening": started at its first listen() on a shared
                                          * socket (exec_service_handle_listening()) */
         uint64_t listen_timeout_usec;   /* ready = "listening": a failed start after this long */

@@ -131,7 +131,7 @@ static bool step_start(Lifecycle *l) {
                 return false;
         }
         t = l->tasks[l->next];
-        if (t->state == TASK_RUNNING) {
+        if (t->state == TASK_RUNNING || (t->state == TASK_DEAD && t->completes && t->error == 0)) {
                 l->next++;
                 return true;
         }
@@ -235,7 +235,18 @@ void lifecycle_task_stopped(Task *t, int error) {
 
         if (t->state == TASK_STOPPING)
                 mark_stopped(t, error);
-        else if (t->state == TASK_STARTING || t->state == TASK_RUNNING) {
+        else if (error == 0 && ((t->state == TASK_STARTING && t->completes) ||
+                                (t->state == TASK_RUNNING && t->may_finish))) {
+                bool finishes_instance = t->state == TASK_RUNNING;
+
+                t->state = TASK_DEAD;
+                emit(l, LIFECYCLE_TASK_FINISHED, t);
+                if (finishes_instance)
+                        begin_stopping(l, NULL);
+        } else if (t->state == TASK_STARTING && t->completes) {
+                /* A task that runs to completion and fails: its start failed. */
+                mark_start_failed(t, error < 0 ? error : -ECHILD);
+        } else if (t->state == TASK_STARTING || t->state == TASK_RUNNING) {
                 /* On its own: the instance has failed, whatever the exit status. */
                 t->state = TASK_DEAD;
                 task_fail(t, error < 0 ? error : -ECHILD);
@@ -303,6 +314,7 @@ static const char * const lifecycle_event_table[_LIFECYCLE_EVENT_MAX] = {
         [LIFECYCLE_TASK_STOPPING] = "task-stopping",
         [LIFECYCLE_TASK_STOP_TIMEOUT] = "task-stop-timeout",
         [LIFECYCLE_TASK_STOPPED] = "task-stopped",
+        [LIFECYCLE_TASK_FINISHED] = "task-finished",
         [LIFECYCLE_READY] = "ready",
         [LIFECYCLE_STOPPING] = "stopping",
         [LIFECYCLE_DONE] = "done",

@@ -47,6 +47,9 @@ struct Task {
         void *userdata;                 /* the implementation's state */
         char *name;                     /* service name, or "entry" */
         uint64_t stop_timeout_usec;     /* 0: what remains of the stop window */
+        /* How a task may end on its own without failing the instance, set by its owner: */
+        bool completes;                 /* ready = "exited": a clean exit completes its start */
+        bool may_finish;                /* the entry: a clean exit ends the instance successfully */
 
         /* Owned by the lifecycle. */
         Lifecycle *lifecycle;
@@ -75,6 +78,7 @@ typedef enum LifecycleEvent {
         LIFECYCLE_TASK_STOPPING,
         LIFECYCLE_TASK_STOP_TIMEOUT,    /* kill() is being called */
         LIFECYCLE_TASK_STOPPED,         /* t->error != 0: not cleanly */
+        LIFECYCLE_TASK_FINISHED,        /* it exited cleanly on its own, as it may (completes, may_finish) */
         LIFECYCLE_READY,                /* every task runs */
         LIFECYCLE_STOPPING,             /* stopping begins; t: the task that failed, or NULL */
         LIFECYCLE_DONE,                 /* every task is dead; lifecycle_failed() says how it went */
@@ -124,8 +128,10 @@ void lifecycle_stop(Lifecycle *l);
 /* A task that returned 1 from start reports here: error 0 when it runs, a negative errno otherwise. */
 void lifecycle_task_started(Task *t, int error);
 
-/* A task stopped: as asked (when stopping) or on its own, which fails the instance. error: 0 for a
- * clean stop, a negative errno otherwise. */
+/* A task stopped: as asked (when stopping) or on its own, which fails the instance, unless it ended
+ * cleanly and may: a `completes` task while starting (the next one starts), a `may_finish` one while
+ * running (everything stops, and the lifecycle has not failed). error: 0 for a clean stop, a negative
+ * errno otherwise. */
 void lifecycle_task_stopped(Task *t, int error);
 
 /* When the earliest stop deadline passes, in the clock's time; UINT64_MAX when none is pending. */

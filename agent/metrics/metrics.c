@@ -48,6 +48,8 @@ static const MetricDefinition metric_table[_METRIC_MAX] = {
         U(METRIC_RELOADS, "Reloads", "agent", "Reloads that handed the instance over to a new generation"),
         U(METRIC_RELOAD_FAILURES, "ReloadFailures", "agent",
           "Reloads given up: the new generation failed or was not ready in time; the old one ran on"),
+        U(METRIC_MEMORY_RESTARTS, "MemoryRestarts", "agent",
+          "Graceful restarts because the instance's memory stayed above memory_restart"),
 
         D(METRIC_CPU_USER_SECONDS, "CPUUserSeconds", "/proc/<pid>/stat utime",
           "CPU time the agent process spent in user mode, in seconds"),
@@ -144,7 +146,7 @@ static uint64_t clock_monotonic_usec(void) {
 
 /* Indicators the agent counts from 0 as events happen: present from the start. */
 static bool metric_is_counted(MetricId id) {
-        return (id >= METRIC_SERVICES_RUNNING && id <= METRIC_RELOAD_FAILURES) ||
+        return (id >= METRIC_SERVICES_RUNNING && id <= METRIC_MEMORY_RESTARTS) ||
                (id >= METRIC_LOG_ENTRIES_EMERG && id <= METRIC_LOG_JOURNAL_FALLBACKS);
 }
 

@@ -33,6 +33,7 @@ typedef enum MetricId {
         METRIC_CHILDREN_FAILED,
         METRIC_RELOADS,
         METRIC_RELOAD_FAILURES,
+        METRIC_MEMORY_RESTARTS,
         /* process: the agent's main process, /proc/<pid> */
         METRIC_CPU_USER_SECONDS,
         METRIC_CPU_SYSTEM_SECONDS,
@@ -125,6 +126,9 @@ struct Metrics {
 
         sd_event_source *timer;
         uint64_t interval_usec;
+        /* Called after each sample of the timer, for what watches a value (memory_restart). */
+        void (*on_sampled)(Metrics *m, void *userdata);
+        void *on_sampled_userdata;
 };
 
 /* The table, indexed by MetricId; never NULL for a valid id. */

@@ -164,3 +164,23 @@ int metrics_read_cgroup_tasks(const MetricsSources *s, const char *cgroup, uint6
         *ret = count_lines(text);
         return 0;
 }
+
+int metrics_read_cgroup_rss(const MetricsSources *s, const char *cgroup, uint64_t *ret) {
+        _cleanup_free_ char *text = NULL;
+        long page = sysconf(_SC_PAGESIZE);
+        uint64_t total = 0;
+        char *line, *save = NULL;
+        int r;
+
+        r = read_joined(s->cgroup_root, cgroup, "cgroup.procs", &text);
+        if (r < 0)
+                return r;
+        for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+                ProcStat st;
+
+                if (metrics_read_proc_stat(s, (pid_t) strtol(line, NULL, 10), &st) >= 0)
+                        total += st.rss_pages * (uint64_t) (page > 0 ? page : 4096);
+        }
+        *ret = total;
+        return 0;
+}

@@ -44,4 +44,9 @@ int metrics_read_net_tcp(const MetricsSources *s, NetTcp *ret);
 int metrics_read_cgroup_uint(const MetricsSources *s, const char *cgroup, const char *file, uint64_t *ret);
 int metrics_read_cgroup_cpu(const MetricsSources *s, const char *cgroup, CgroupCpu *ret);
 /* The cgroup's tasks: pids.current, or the lines of cgroup.procs where the pids controller is off. */
+/* The resident memory of every process in cgroup (cgroup.procs, then each /proc/PID/stat), in bytes:
+ * what memory.current would say where the memory controller is not available (a cgroup v1 or hybrid
+ * host). Processes that exit meanwhile are skipped. */
+int metrics_read_cgroup_rss(const MetricsSources *s, const char *cgroup, uint64_t *ret);
+
 int metrics_read_cgroup_tasks(const MetricsSources *s, const char *cgroup, uint64_t *ret);

@@ -124,6 +124,8 @@ static int on_sample_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         if (sd_event_get_iteration(e, &iterations) >= 0)
                 set_u64(m, METRIC_LOOP_ITERATIONS, true, iterations);
         metrics_sample(m, now);
+        if (m->on_sampled)
+                m->on_sampled(m, m->on_sampled_userdata);
         /* From now, not from usec: after a stall the timer must not fire again at once to catch up. */
         return sd_event_source_set_time(s, now + m->interval_usec);
 }

@@ -153,7 +153,7 @@ static int read_ready(Parser *p, const config_setting_t *s, ServiceReady *ret) {
         if (config_setting_type(s) == CONFIG_TYPE_STRING)
                 ready = service_ready_from_string(config_setting_get_string(s));
         if (ready < 0)
-                return parser_error(p, s, "must be \"started\", \"notify\" or \"listening\"");
+                return parser_error(p, s, "must be \"started\", \"notify\", \"listening\" or \"exited\"");
         *ret = ready;
         return 0;
 }
@@ -167,6 +167,154 @@ static int process_ready(Parser *p, const config_setting_t *s, void *userdata) {
                 return r;
         process->ready_set = true;
         return 0;
+}
+
+/* A syslog level, by name or number, as journalctl -p takes it. */
+static int read_priority(Parser *p, const config_setting_t *s, int *ret) {
+        static const char * const names[] = { "emerg", "alert", "crit", "err", "warning", "notice", "info", "debug" };
+
+        if (config_setting_type(s) == CONFIG_TYPE_INT) {
+                int v = config_setting_get_int(s);
+
+                if (v >= 0 && v <= 7) {
+                        *ret = v;
+                        return 0;
+                }
+        } else if (config_setting_type(s) == CONFIG_TYPE_STRING)
+                for (int i = 0; i < (int) ELEMENTSOF(names); i++)
+                        if (streq(config_setting_get_string(s), names[i])) {
+                                *ret = i;
+                                return 0;
+                        }
+        return parser_error(p, s, "must be emerg, alert, crit, err, warning, notice, info, debug or 0..7");
+}
+
+static int process_stderr_priority(Parser *p, const config_setting_t *s, void *userdata) {
+        return read_priority(p, s, &((Process *) userdata)->stderr_priority);
+}
+
+static int process_hardening(Parser *p, const config_setting_t *s, void *userdata) {
+        Hardening h = _HARDENING_INVALID;
+
+        if (config_setting_type(s) == CONFIG_TYPE_STRING)
+                h = hardening_from_string(config_setting_get_string(s));
+        if (h < 0)
+                return parser_error(p, s, "must be \"default\", \"strict\" or \"off\"");
+        ((Process *) userdata)->hardening = h;
+        return 0;
+}
+
+/* A path systemd reads as one word of a space-separated list (ReadWritePaths=, EnvironmentFile= is not
+ * used): absolute, and no character that would split or escape it. */
+static bool path_is_list_safe(const char *path) {
+        return path[0] == '/' && !strpbrk(path, " \t\\\"'") && !string_has_control(path);
+}
+
+static int process_writable(Parser *p, const config_setting_t *s, void *userdata) {
+        Process *process = userdata;
+        int r;
+
+        r = parser_read_strv(p, s, &process->writable);
+        if (r < 0)
+                return r;
+        STRV_FOREACH(w, process->writable)
+                if (!path_is_list_safe(*w))
+                        return parser_error(p, s, "'%s' must be an absolute path without spaces, quotes, "
+                                            "backslashes or control characters", *w);
+        return 0;
+}
+
+static int process_env_file(Parser *p, const config_setting_t *s, void *userdata) {
+        Process *process = userdata;
+        int r;
+
+        r = parser_read_strv(p, s, &process->env_files);
+        if (r < 0)
+                return r;
+        STRV_FOREACH(f, process->env_files)
+                if (!**f || streq(*f, "-") || string_has_control(*f))
+                        return parser_error(p, s, "'%s' must be a file name (\"-\" first: optional)", *f);
+        return 0;
+}
+
+/* "512M", "2G", "1073741824", "80%" or "infinity", as MemoryMax= takes them. */
+static bool size_is_valid(const char *s) {
+        size_t digits = strspn(s, "0123456789");
+
+        if (streq(s, "infinity"))
+                return true;
+        if (digits == 0 || digits > 15)
+                return false;
+        return s[digits] == '\0' || (strchr("KMGT%", s[digits]) && s[digits + 1] == '\0');
+}
+
+static int read_size(Parser *p, const config_setting_t *s, char **ret) {
+        int r;
+
+        r = parser_read_string(p, s, ret);
+        if (r < 0)
+                return r;
+        if (!size_is_valid(*ret))
+                return parser_error(p, s, "must be bytes with an optional K, M, G or T (\"400M\"), a "
+                                    "percentage of the host's memory (\"50%%\") or \"infinity\"");
+        return 0;
+}
+
+static int process_memory_max(Parser *p, const config_setting_t *s, void *userdata) {
+        return read_size(p, s, &((Process *) userdata)->memory_max);
+}
+
+static int process_memory_high(Parser *p, const config_setting_t *s, void *userdata) {
+        return read_size(p, s, &((Process *) userdata)->memory_high);
+}
+
+/* memory_restart: bytes, with an optional K, M, G or T (powers of 1024, as systemd reads sizes). */
+static int process_memory_restart(Parser *p, const config_setting_t *s, void *userdata) {
+        _cleanup_free_ char *text = NULL;
+        uint64_t value, unit = 1;
+        size_t digits;
+        int r;
+
+        r = parser_read_string(p, s, &text);
+        if (r < 0)
+                return r;
+        digits = strspn(text, "0123456789");
+        if (digits > 0 && digits <= 15 && text[digits] && !text[digits + 1] && strchr("KMGT", text[digits]))
+                unit = 1ULL << (10 * (strchr("KMGT", text[digits]) - "KMGT" + 1));
+        else if (digits == 0 || digits > 15 || text[digits])
+                return parser_error(p, s, "must be bytes with an optional K, M, G or T, such as \"400M\"");
+        value = strtoull(text, NULL, 10) * unit;
+        if (value == 0)
+                return parser_error(p, s, "must be more than 0 bytes");
+        ((Process *) userdata)->memory_restart = value;
+        return 0;
+}
+
+static int process_cpu_quota(Parser *p, const config_setting_t *s, void *userdata) {
+        Process *process = userdata;
+        size_t digits;
+        int r;
+
+        r = parser_read_string(p, s, &process->cpu_quota);
+        if (r < 0)
+                return r;
+        digits = strspn(process->cpu_quota, "0123456789");
+        if (digits == 0 || digits > 6 || !streq(process->cpu_quota + digits, "%") ||
+            strspn(process->cpu_quota, "0") == digits)
+                return parser_error(p, s, "must be a percentage of one CPU, such as \"50%%\" or \"200%%\"");
+        return 0;
+}
+
+static int process_cpu_weight(Parser *p, const config_setting_t *s, void *userdata) {
+        return parser_read_uint64_max(p, s, 1, 10000, &((Process *) userdata)->cpu_weight);
+}
+
+static int process_tasks_max(Parser *p, const config_setting_t *s, void *userdata) {
+        return parser_read_uint64_max(p, s, 1, 4194304, &((Process *) userdata)->tasks_max);
+}
+
+static int process_nofile(Parser *p, const config_setting_t *s, void *userdata) {
+        return parser_read_uint64_max(p, s, 1, 1073741816, &((Process *) userdata)->nofile);
 }
 
 static int process_user(Parser *p, const config_setting_t *s, void *userdata) {
@@ -194,6 +342,17 @@ static const SettingTable process_table[] = {
         { "reload_timeout_ms", process_reload_timeout },
         { "share_listen", process_share_listen },
         { "ready", process_ready },
+        { "hardening", process_hardening },
+        { "stderr_priority", process_stderr_priority },
+        { "writable", process_writable },
+        { "env_file", process_env_file },
+        { "memory_max", process_memory_max },
+        { "memory_high", process_memory_high },
+        { "memory_restart", process_memory_restart },
+        { "cpu_quota", process_cpu_quota },
+        { "cpu_weight", process_cpu_weight },
+        { "tasks_max", process_tasks_max },
+        { "nofile", process_nofile },
         { "user", process_user },
         { "group", process_group },
 };
@@ -321,6 +480,10 @@ static int service_config(Parser *p, const config_setting_t *s, void *userdata) 
         return config_value_merge(&service->config, v);
 }
 
+static int service_stderr_priority(Parser *p, const config_setting_t *s, void *userdata) {
+        return read_priority(p, s, &((ServiceGroup *) userdata)->service->stderr_priority);
+}
+
 static int service_ready(Parser *p, const config_setting_t *s, void *userdata) {
         return read_ready(p, s, &((ServiceGroup *) userdata)->service->ready);
 }
@@ -336,6 +499,7 @@ static const SettingTable service_table[] = {
         { "dependencies", service_dependencies },
         { "config", service_config },
         { "ready", service_ready },
+        { "stderr_priority", service_stderr_priority },
         { "stop_timeout_ms", service_stop_timeout },
 };
 

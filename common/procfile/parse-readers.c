@@ -110,14 +110,17 @@ int parser_read_string(Parser *p, const config_setting_t *s, char **ret) {
 
 int parser_read_line(Parser *p, const config_setting_t *s, char **ret) {
         _cleanup_free_ char *v = NULL;
+        const char *problem;
         int r;
 
         r = parser_read_string(p, s, &v);
         if (r < 0)
                 return r;
-        /* Written into units as is: systemd unescapes nothing there, so a newline would start a directive. */
-        if (string_has_control(v))
-                return parser_error(p, s, "must not contain control characters such as a newline");
+        /* Written into units as is: systemd unescapes nothing there, so a newline would start a directive
+         * and a trailing backslash would swallow the next one. */
+        problem = unit_verbatim_problem(v);
+        if (problem)
+                return parser_error(p, s, "%s", problem);
         free(*ret);
         *ret = TAKE_PTR(v);
         return 0;
@@ -148,6 +151,20 @@ int parser_read_uint64(Parser *p, const config_setting_t *s, uint64_t minimum, u
         if (!parser_is_integer(s) || config_setting_get_int64(s) < (int64_t) minimum)
                 return parser_error(p, s, "must be an integer %s", minimum > 0 ? "> 0" : ">= 0");
         *ret = (uint64_t) config_setting_get_int64(s);
+        return 0;
+}
+
+int parser_read_uint64_max(Parser *p, const config_setting_t *s, uint64_t minimum, uint64_t maximum,
+                           uint64_t *ret) {
+        uint64_t v = 0;
+        int r;
+
+        r = parser_read_uint64(p, s, minimum, &v);
+        if (r < 0)
+                return r;
+        if (v > maximum)
+                return parser_error(p, s, "must be at most %" PRIu64, maximum);
+        *ret = v;
         return 0;
 }
 

@@ -11,12 +11,13 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/un.h>
 
+#include "common/listen-address.h"
 #include "common/names.h"
 #include "common/path-util.h"
 #include "common/procfile/parse.h"
@@ -90,29 +91,126 @@ static int define_service(Parser *p, const config_setting_t *s, const char *name
         return 0;
 }
 
+/* What the group handlers (parse-entities.c) leave to be checked once a whole group is read: the ranges
+ * systemd can represent, what the agent can share, and values systemd reads verbatim. Each is checked
+ * at its own setting, when the group sets it. */
+
+typedef struct UnsignedLimit {
+        const char *key;
+        size_t offset;          /* of a uint64_t in the Process or Service */
+        uint64_t maximum;
+        const char *why;
+} UnsignedLimit;
+
+static const UnsignedLimit process_limits[] = {
+        { "restart_delay_ms", offsetof(Process, restart_delay_ms), PROCFILE_DURATION_MS_MAX, "a year" },
+        { "restart_burst", offsetof(Process, restart_burst), PROCFILE_COUNT_MAX, "systemd's StartLimitBurst=" },
+        { "restart_interval_s", offsetof(Process, restart_interval_s), PROCFILE_DURATION_S_MAX, "a year" },
+        { "stop_timeout_ms", offsetof(Process, stop_timeout_ms), PROCFILE_DURATION_MS_MAX, "a year" },
+        { "watchdog_ms", offsetof(Process, watchdog_ms), PROCFILE_DURATION_MS_MAX, "a year" },
+        { "start_timeout_ms", offsetof(Process, start_timeout_ms), PROCFILE_DURATION_MS_MAX, "a year" },
+        { "reload_timeout_ms", offsetof(Process, reload_timeout_ms), PROCFILE_DURATION_MS_MAX, "a year" },
+};
+
+static const UnsignedLimit service_limits[] = {
+        { "stop_timeout_ms", offsetof(Service, stop_timeout_ms), PROCFILE_DURATION_MS_MAX, "a year" },
+};
+
+static int check_limits(Parser *p, const config_setting_t *group, const UnsignedLimit *limits, size_t n,
+                        const void *object) {
+        for (size_t i = 0; i < n; i++) {
+                const config_setting_t *s = config_setting_get_member(group, limits[i].key);
+                uint64_t v;
+
+                if (!s)
+                        continue;
+                memcpy(&v, (const char *) object + limits[i].offset, sizeof(v));
+                if (v > limits[i].maximum)
+                        return parser_error(p, s, "must be at most %" PRIu64 " (%s)", limits[i].maximum,
+                                            limits[i].why);
+        }
+        return 0;
+}
+
+static int check_user_group(Parser *p, const config_setting_t *group, const char *key, const char *value) {
+        const config_setting_t *s = config_setting_get_member(group, key);
+
+        if (!s || !value || user_group_name_is_valid(value))
+                return 0;
+        return parser_error(p, s, "'%s' is not a %s name or ID that systemd takes: a letter or '_', then "
+                            "letters, digits, '_' or '-', at most 31 characters; or a number", value, key);
+}
+
+static int check_listen(Parser *p, const config_setting_t *group, char * const *listen) {
+        const config_setting_t *s = config_setting_get_member(group, "listen");
+
+        if (!s)
+                return 0;
+        if (strv_length(listen) > LISTEN_ADDRESS_MAX)
+                return parser_error(p, s, "must have at most %d addresses", LISTEN_ADDRESS_MAX);
+        STRV_FOREACH(a, listen) {
+                const char *problem = (*a)[0] == '/' ? unit_verbatim_problem(*a) : NULL;
+
+                if (problem)
+                        return parser_error(p, s, "'%s' %s", *a, problem);
+        }
+        return 0;
+}
+
+static int check_process(Parser *p, const config_setting_t *group, const Process *process) {
+        const config_setting_t *scale = config_setting_get_member(group, "scale");
+        int r;
+
+        if (scale && !process->scale_auto && process->scale > PROCESS_SCALE_MAX)
+                return parser_error(p, scale, "must be at most %u", PROCESS_SCALE_MAX);
+        r = check_limits(p, group, process_limits, ELEMENTSOF(process_limits), process);
+        if (r < 0)
+                return r;
+        r = check_user_group(p, group, "user", process->user);
+        if (r < 0)
+                return r;
+        r = check_user_group(p, group, "group", process->group);
+        if (r < 0)
+                return r;
+        return check_listen(p, group, process->listen);
+}
+
 /* Top level. */
 
 static int top_app(Parser *p, const config_setting_t *s, void *userdata _unused_) {
+        AppNameProblem problem;
         int r;
 
         r = parser_read_string(p, s, &p->procfile->app);
         if (r < 0)
                 return r;
-        if (!unit_prefix_is_valid(p->procfile->app))
-                return parser_error(p, s, "'%s' is not a valid unit name prefix", p->procfile->app);
+        problem = app_name_check(p->procfile->app);
+        if (problem != APP_NAME_VALID)
+                return parser_error(p, s, "'%s' %s", p->procfile->app, app_name_problem_to_string(problem));
         return 0;
 }
 
+/* WorkingDirectory= takes the directory verbatim and refuses one with a ".." in it, so it is normalised
+ * here ("../shared" next to /srv/app/current/procfile is /srv/app/shared) and then checked. */
 static int top_dir(Parser *p, const config_setting_t *s, void *userdata _unused_) {
-        _cleanup_free_ char *dir = NULL;
+        _cleanup_free_ char *dir = NULL, *joined = NULL;
+        const char *problem;
         int r;
 
         r = parser_read_line(p, s, &dir);
         if (r < 0)
                 return r;
+        joined = path_join_absolute(p->dir, dir);
+        if (!joined)
+                return -ENOMEM;
         free(p->procfile->dir);
-        p->procfile->dir = path_join_absolute(p->dir, dir);
-        return p->procfile->dir ? 0 : -ENOMEM;
+        p->procfile->dir = procfile_path_normalize(joined);
+        if (!p->procfile->dir)
+                return -ENOMEM;
+        problem = unit_path_problem(p->procfile->dir);
+        if (problem)
+                return parser_error(p, s, "'%s' %s", p->procfile->dir, problem);
+        return 0;
 }
 
 static int top_autostart(Parser *p, const config_setting_t *s, void *userdata _unused_) {
@@ -120,11 +218,11 @@ static int top_autostart(Parser *p, const config_setting_t *s, void *userdata _u
 }
 
 static int log_rate_interval(Parser *p, const config_setting_t *s, void *userdata _unused_) {
-        return parser_read_uint64(p, s, 0, &p->procfile->log_rate_interval_s);
+        return parser_read_uint64_max(p, s, 0, PROCFILE_DURATION_S_MAX, &p->procfile->log_rate_interval_s);
 }
 
 static int log_rate_burst(Parser *p, const config_setting_t *s, void *userdata _unused_) {
-        return parser_read_uint64(p, s, 1, &p->procfile->log_rate_burst);
+        return parser_read_uint64_max(p, s, 1, PROCFILE_COUNT_MAX, &p->procfile->log_rate_burst);
 }
 
 static const SettingTable log_rate_table[] = {
@@ -166,6 +264,9 @@ static int top_processes(Parser *p, const config_setting_t *s, void *userdata _u
                 r = parser_read_process(p, group, process);
                 if (r < 0)
                         return r;
+                r = check_process(p, group, process);
+                if (r < 0)
+                        return r;
         }
         return 0;
 }
@@ -183,6 +284,9 @@ static int top_services(Parser *p, const config_setting_t *s, void *userdata _un
                 if (r < 0)
                         return r;
                 r = parser_read_service(p, group, service);
+                if (r < 0)
+                        return r;
+                r = check_limits(p, group, service_limits, ELEMENTSOF(service_limits), service);
                 if (r < 0)
                         return r;
         }
@@ -265,28 +369,82 @@ static const SettingTable top_table[] = {
         { "dev", top_dev },
 };
 
-static int read_file(config_t *config, const Procfile *procfile, const char *dir, ProcfileError *e) {
+/* The path of an @include line's file: libconfig takes a relative one from the include directory. */
+static char *include_path(const char *dir, const char *line, size_t length) {
+        _cleanup_free_ char *name = malloc(length + 1);
+        size_t n = 0;
+
+        if (!name)
+                return NULL;
+        /* libconfig's scanner: the name runs to the next '"'; "\\" and "\"" are '\\' and '"'. */
+        for (size_t i = 0; i < length && line[i] != '"'; i++) {
+                if (line[i] == '\\' && i + 1 < length && (line[i + 1] == '\\' || line[i + 1] == '"'))
+                        i++;
+                name[n++] = line[i];
+        }
+        name[n] = '\0';
+        return path_join_absolute(dir, name);
+}
+
+/* libconfig opens the files a procfile includes itself, with a blocking fopen() and no limit: each is
+ * checked first as procfile_read_text() checks the procfile, and so are the files it includes. A file
+ * that does not exist is left to libconfig to report. An @include inside a comment is checked too. */
+static int check_includes(const char *dir, const char *text, size_t size, unsigned depth, ProcfileError *e) {
+        for (const char *line = text, *end = text + size; line < end; ) {
+                const char *newline = memchr(line, '\n', end - line), *q = line;
+                size_t length = (newline ?: end) - line;
+                _cleanup_free_ char *path = NULL, *included = NULL;
+                size_t included_size;
+                int r;
+
+                line += length + 1;
+                q += strspn(q, " \t");
+                if (strncmp(q, "@include", 8) != 0 || !strchr(" \t", q[8]))
+                        continue;
+                q += 8 + strspn(q + 8, " \t");
+                if (*q != '"')
+                        continue;
+                q++;
+                path = include_path(dir, q, (newline ?: end) - q);
+                if (!path)
+                        return -ENOMEM;
+                r = procfile_read_text(path, &included, &included_size, e);
+                if (r == -ENOENT) {
+                        procfile_error_done(e);
+                        continue;
+                }
+                if (r < 0)
+                        return r;
+                if (depth + 1 < PROCFILE_INCLUDE_DEPTH_MAX) {
+                        r = check_includes(dir, included, included_size, depth + 1, e);
+                        if (r < 0)
+                                return r;
+                }
+        }
+        return 0;
+}
+
+static int read_config(config_t *config, const Procfile *procfile, const char *text, size_t size,
+                       const char *dir, ProcfileError *e) {
         _cleanup_fclose_ FILE *f = NULL;
-        struct stat st;
+        int r;
 
-        /* libconfig reports a missing file as a parse error without errno; open it first to tell. */
-        f = fopen(procfile->path, "re");
-        /* fopen() opens a directory too, and libconfig would only say "file I/O error" about it. */
-        if (f && fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
-                fclose(TAKE_PTR(f));
-                errno = EISDIR;
-        }
-        if (!f) {
-                int r = negative_errno();
-
-                procfile_error_set(e, procfile->path, 0, NULL, "%s", strerror(-r));
+        r = check_includes(dir, text, size, 0, e);
+        if (r < 0)
                 return r;
-        }
         config_set_include_dir(config, dir);
-        if (config_read_file(config, procfile->path) != CONFIG_TRUE) {
+        /* The text as a stream, NUL bytes and all, as libconfig would have read the file; fmemopen()
+         * refuses an empty buffer. */
+        if (size > 0) {
+                f = fmemopen((void *) text, size, "r");
+                if (!f)
+                        return -ENOMEM;
+        }
+        if ((f ? config_read(config, f) : config_read_string(config, "")) != CONFIG_TRUE) {
                 _cleanup_free_ char *file = NULL;
 
-                /* libconfig names an @include file as written, relative to the include dir. */
+                /* libconfig names an @include file as written, relative to the include dir, and the text
+                 * it was given as no file at all. */
                 file = path_join_absolute(dir, config_error_file(config) ?: procfile->path);
                 if (!file)
                         return -ENOMEM;
@@ -312,7 +470,7 @@ static int check_overlay(const Procfile *procfile, char *dir, const config_setti
         return parser_dispatch(&p, overlay, top_table, ELEMENTSOF(top_table) - 1, NULL);
 }
 
-int procfile_parse(Procfile *procfile, bool dev, ProcfileError *e) {
+int procfile_parse(Procfile *procfile, const char *text, size_t size, bool dev, ProcfileError *e) {
         _cleanup_(config_destroy) config_t config;
         _cleanup_free_ char *dir = path_dirname(procfile->origin);
         Parser p = { .procfile = procfile, .dir = dir, .error = e };
@@ -322,7 +480,7 @@ int procfile_parse(Procfile *procfile, bool dev, ProcfileError *e) {
         config_init(&config);
         if (!dir)
                 return -ENOMEM;
-        r = read_file(&config, procfile, dir, e);
+        r = read_config(&config, procfile, text, size, dir, e);
         if (r < 0)
                 return r;
         r = parser_dispatch(&p, config_root_setting(&config), top_table, ELEMENTSOF(top_table), NULL);

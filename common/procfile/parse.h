@@ -45,11 +45,14 @@ int parser_dispatch(Parser *p, const config_setting_t *group, const SettingTable
 /* Readers: each checks the type, replaces *ret on success (freeing what was there) and otherwise sets
  * an error at s. */
 int parser_read_string(Parser *p, const config_setting_t *s, char **ret);       /* non-empty */
-int parser_read_line(Parser *p, const config_setting_t *s, char **ret);        /* non-empty, no control chars */
+int parser_read_line(Parser *p, const config_setting_t *s, char **ret);        /* non-empty, fit to be written
+                                                                                 * verbatim: unit_verbatim_problem() */
 int parser_read_bool(Parser *p, const config_setting_t *s, bool *ret);
 bool parser_is_integer(const config_setting_t *s);
 int parser_read_int64(Parser *p, const config_setting_t *s, int64_t *ret);
 int parser_read_uint64(Parser *p, const config_setting_t *s, uint64_t minimum, uint64_t *ret); /* 0 or 1 */
+int parser_read_uint64_max(Parser *p, const config_setting_t *s, uint64_t minimum, uint64_t maximum,
+                           uint64_t *ret);
 int parser_read_strv(Parser *p, const config_setting_t *s, char ***ret);
 int parser_read_env(Parser *p, const config_setting_t *group, char ***env);     /* merges into *env */
 

@@ -32,6 +32,7 @@ static const char * const service_ready_table[_SERVICE_READY_MAX] = {
         [SERVICE_READY_STARTED] = "started",
         [SERVICE_READY_NOTIFY] = "notify",
         [SERVICE_READY_LISTENING] = "listening",
+        [SERVICE_READY_EXITED] = "exited",
 };
 
 static int table_lookup(const char * const *table, size_t n, const char *s) {
@@ -51,6 +52,20 @@ RestartPolicy restart_policy_from_string(const char *s) {
 
 const char *service_kind_to_string(ServiceKind k) {
         return k >= 0 && k < _SERVICE_KIND_MAX ? service_kind_table[k] : NULL;
+}
+
+static const char * const hardening_table[_HARDENING_MAX] = {
+        [HARDENING_DEFAULT] = "default",
+        [HARDENING_STRICT] = "strict",
+        [HARDENING_OFF] = "off",
+};
+
+const char *hardening_to_string(Hardening h) {
+        return h >= 0 && h < _HARDENING_MAX ? hardening_table[h] : NULL;
+}
+
+Hardening hardening_from_string(const char *s) {
+        return table_lookup(hardening_table, _HARDENING_MAX, s);
 }
 
 const char *service_ready_to_string(ServiceReady r) {
@@ -141,6 +156,11 @@ static Process *process_free(Process *p) {
         strv_free(p->argv);
         strv_free(p->env);
         strv_free(p->listen);
+        strv_free(p->writable);
+        strv_free(p->env_files);
+        free(p->memory_max);
+        free(p->memory_high);
+        free(p->cpu_quota);
         free(p->user);
         free(p->group);
         free(p->services);
@@ -233,6 +253,7 @@ Process *procfile_ensure_process(Procfile *p, const char *name) {
                 .stop_timeout_ms = PROCESS_DEFAULT_STOP_TIMEOUT_MS,
                 .reload_timeout_ms = PROCESS_DEFAULT_RELOAD_TIMEOUT_MS,
                 .share_listen = true,
+                .stderr_priority = -1,
         };
         if (!process->name || !tsearch(process, &p->process_index, compare_process_names))
                 return process_free(process);
@@ -256,6 +277,7 @@ Service *procfile_ensure_service(Procfile *p, const char *name) {
                 .name = strdup(name),
                 .kind = _SERVICE_KIND_INVALID,
                 .ready = SERVICE_READY_STARTED,
+                .stderr_priority = -1,
         };
         if (!service->name || append_pointer((void ***) &p->services, &p->n_services, service) < 0)
                 return service_free(service);

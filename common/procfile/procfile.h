@@ -34,9 +34,23 @@ typedef enum ServiceReady {
         SERVICE_READY_STARTED,
         SERVICE_READY_NOTIFY,
         SERVICE_READY_LISTENING,        /* once it listen()s on one of the unit's shared sockets */
+        SERVICE_READY_EXITED,           /* once it exits 0: work that runs to completion (a migration) */
         _SERVICE_READY_MAX,
         _SERVICE_READY_INVALID = -EINVAL,
 } ServiceReady;
+
+/* How much of systemd's sandboxing a process's units get (generator/unit-hardening.c says what each
+ * setting is for). The zero value is the default profile. */
+typedef enum Hardening {
+        HARDENING_DEFAULT,              /* safe for ordinary apps: exposure <= 4.0 */
+        HARDENING_STRICT,               /* read-only system and home but for dir and writable: <= 2.0 */
+        HARDENING_OFF,
+        _HARDENING_MAX,
+        _HARDENING_INVALID = -EINVAL,
+} Hardening;
+
+const char *hardening_to_string(Hardening h) _pure_;
+Hardening hardening_from_string(const char *s) _pure_;
 
 /* The reserved process names a service may be placed on besides a real process. */
 #define PROCESS_ALL "all"
@@ -56,6 +70,7 @@ typedef struct Service {
         ConfigValue *config;    /* `config`; NULL when absent */
         char *config_json;      /* resolved: `config` as a JSON object, "{}" when absent */
         ServiceReady ready;
+        int stderr_priority;    /* `stderr_priority`: 0..7; -1: the process's */
         uint64_t stop_timeout_ms; /* 0: what remains of the unit's stop window */
 } Service;
 
@@ -89,6 +104,18 @@ typedef struct Process {
         bool share_listen;              /* `share_listen`: children's bind() gets the shared sockets */
         ServiceReady ready;             /* the entry's; resolved: "listening" for a listening process */
         bool ready_set;                 /* `ready` was written */
+        Hardening hardening;
+        char **writable;                /* `writable`: absolute paths the app may write besides dir and /tmp */
+        char **env_files;               /* `env_file`: dotenv files read by the agent; "-path": optional */
+        /* Resource limits, as systemd.resource-control(5) spells them; NULL / 0: unset. */
+        char *memory_max;
+        char *memory_high;
+        char *cpu_quota;                /* "50%" */
+        uint64_t cpu_weight;            /* 1..10000 */
+        uint64_t tasks_max;
+        uint64_t nofile;                /* LimitNOFILE= */
+        uint64_t memory_restart;        /* bytes: a graceful restart above it (the agent); 0: never */
+        int stderr_priority;            /* `stderr_priority` of its children's stderr: 0..7; -1: info */
         char *user;
         char *group;
 

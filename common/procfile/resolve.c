@@ -29,6 +29,8 @@ static bool service_depends_on_all(const Service *s) {
 
 /* An error at GROUP.NAME[.KEY] ("services.cache.process"), in file at line. */
 static int entity_errorv(ProcfileError *e, const char *file, unsigned line, const char *group, const char *name,
+                         const char *key, const char *format, va_list ap) _printf_(7, 0);
+static int entity_errorv(ProcfileError *e, const char *file, unsigned line, const char *group, const char *name,
                          const char *key, const char *format, va_list ap) {
         _cleanup_free_ char *field = NULL;
 
@@ -51,30 +53,45 @@ static int service_error(const Procfile *p, const Service *s, const char *key, u
         return r;
 }
 
-static int resolve_defaults(Procfile *p, const char *default_app, ProcfileError *e) {
-        _cleanup_free_ char *dir = path_dirname(p->origin), *base = NULL;
+/* The app a file without `app` gets: default_app (the generator's file name), else the directory's. */
+static int resolve_app(Procfile *p, const char *dir, const char *default_app, ProcfileError *e) {
+        _cleanup_free_ char *base = NULL;
+        AppNameProblem problem;
 
-        if (!dir)
-                return -ENOMEM;
-        if (!p->app && default_app) {
-                if (!unit_prefix_is_valid(default_app))
-                        return procfile_error_set(e, p->path, 0, "app", "file name '%s' is not a valid unit "
-                                                  "name prefix; set 'app'", default_app);
-                p->app = strdup(default_app);
-                if (!p->app)
-                        return -ENOMEM;
-        }
-        if (!p->app) {
+        if (p->app)
+                return 0;
+        if (!default_app) {
                 base = path_basename(dir);
                 if (!base)
                         return -ENOMEM;
-                if (!unit_prefix_is_valid(base))
-                        return procfile_error_set(e, p->path, 0, "app", "directory name '%s' is not a valid "
-                                                  "unit name prefix; set 'app'", base);
-                p->app = TAKE_PTR(base);
         }
-        if (!p->dir)
+        problem = app_name_check(default_app ?: base);
+        if (problem != APP_NAME_VALID)
+                return procfile_error_set(e, p->path, 0, "app", "%s name '%s' %s; set 'app'",
+                                          default_app ? "file" : "directory", default_app ?: base,
+                                          app_name_problem_to_string(problem));
+        p->app = base ? TAKE_PTR(base) : strdup(default_app);
+        return p->app ? 0 : -ENOMEM;
+}
+
+static int resolve_defaults(Procfile *p, const char *default_app, ProcfileError *e) {
+        _cleanup_free_ char *dir = path_dirname(p->origin);
+        const char *problem;
+        int r;
+
+        if (!dir)
+                return -ENOMEM;
+        r = resolve_app(p, dir, default_app, e);
+        if (r < 0)
+                return r;
+        /* The procfile's directory is written into WorkingDirectory= as it is, like a `dir`. */
+        if (!p->dir) {
+                problem = unit_path_problem(dir);
+                if (problem)
+                        return procfile_error_set(e, p->path, 0, "dir", "the procfile's directory '%s' %s; "
+                                                  "set 'dir'", dir, problem);
                 p->dir = TAKE_PTR(dir);
+        }
         if (!p->default_process) {
                 p->default_process = strdup(PROCFILE_DEFAULT_PROCESS);
                 if (!p->default_process)
@@ -157,7 +174,9 @@ static int resolve_process_fields(const Procfile *p, Process *process, int auto_
                         return process_error(p, process, "scale", e, "\"auto\" needs DEFAULT_WORKER_COUNT to "
                                              "be a positive integer, not '%s'",
                                              getenv("DEFAULT_WORKER_COUNT") ?: "");
-                process->scale = auto_scale;
+                /* A host of more CPUs than that gets the most a group may have. */
+                process->scale = (unsigned) auto_scale < PROCESS_SCALE_MAX ? (unsigned) auto_scale :
+                                 PROCESS_SCALE_MAX;
         }
 
         if (process->entry) {
@@ -183,6 +202,13 @@ static int resolve_process_fields(const Procfile *p, Process *process, int auto_
         if (strlen(longest) > UNIT_NAME_LENGTH_MAX)
                 return process_error(p, process, NULL, e, "unit name '%s' is longer than %d characters",
                                      longest, UNIT_NAME_LENGTH_MAX);
+        /* systemd loads an instance into the slice system-<app>-<process escaped>.slice, a unit name too. */
+        snprintf(longest, sizeof(longest), "%s-%s", p->app, process->name);
+        if (unit_prefix_escaped_length(longest) > INSTANCE_PREFIX_ESCAPED_MAX)
+                return process_error(p, process, NULL, e, "unit name prefix '%s' is too long: systemd puts the "
+                                     "instances into the slice 'system-<prefix>.slice', with every '-' written "
+                                     "as '\\x2d', and that name would be longer than %d characters", longest,
+                                     UNIT_NAME_LENGTH_MAX);
         return 0;
 }
 
@@ -350,6 +376,7 @@ static int resolve_config(Procfile *p) {
 
 int procfile_resolve(Procfile *p, int auto_scale, const char *default_app, ProcfileError *e) {
         bool anything = false;
+        unsigned instances = 0;
         int r;
 
         r = resolve_defaults(p, default_app, e);
@@ -369,6 +396,10 @@ int procfile_resolve(Procfile *p, int auto_scale, const char *default_app, Procf
                 r = resolve_process_fields(p, process, auto_scale, e);
                 if (r < 0)
                         return r;
+                instances += process->scale;
+                if (instances > PROCFILE_INSTANCES_MAX)
+                        return process_error(p, process, "scale", e, "the app has more than %u instances, the "
+                                             "most an app may have", PROCFILE_INSTANCES_MAX);
                 r = resolve_process_services(p, process, e);
                 if (r < 0)
                         return r;

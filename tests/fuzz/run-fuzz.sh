@@ -4,6 +4,8 @@
 # A crash leaves its input as WORK_DIR/crash-*; copy it into the seed corpus to keep it as a regression.
 set -euo pipefail
 fuzzer=$1 seeds=$2 work=$3 seconds=$4
+# Leaks inside libconfig itself are known and not ours (lsan.supp); every other leak is a finding.
+export LSAN_OPTIONS="suppressions=$(cd "$(dirname "$0")" && pwd)/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 mkdir -p "$work/corpus"
 cp -n "$seeds"/* "$work/corpus/" 2>/dev/null || true
 exec "$fuzzer" -max_total_time="$seconds" -artifact_prefix="$work/" -print_final_stats=1 "$work/corpus"

@@ -9,15 +9,17 @@
 #
 # What is checked, from outside the unmodified apps:
 # - right after `systemctl start APP.target` returns, every instance is active and its server process
-#   already holds the shared socket at a fd of its own (readiness waits for listen()), and the very
-#   first request is answered;
-# - the box has exactly one listening socket on the port (the shared one), every instance's server holds
-#   it, 40 requests all get 200 and the body, and no instance restarted;
-# - without `listen`, at scale 4: four listening sockets of their own on the port, one per instance;
-# - kill -9 of one instance's server and `systemctl restart` of every instance, one at a time, under a
-#   client loop: no request fails;
-# - a port the group does not declare gets a socket of its own, and a client the app starts is not given
-#   any socket on the declared port;
+#   already holds the shared socket at a fd of its own, and the very first request is answered; a
+#   server that binds a second late (behind `sh -c 'sleep 1; exec ...'`) holds the start up until it
+#   listens, and with ready = "started" (the control) it does not;
+# - the box has exactly one listening socket on the port (the shared one), 40 requests all get 200 and
+#   the body, and no instance restarted;
+# - without `listen`, at scale 4: four listening sockets of their own on the port, one per instance,
+#   and one SO_REUSEPORT line in each instance's journal;
+# - kill -9 of one instance's server, then `systemctl restart` of every instance in turn, under a
+#   client loop: no request refused or timed out;
+# - a port the group does not declare gets a socket of its own, and a client the app starts is given
+#   no socket on the declared port;
 # - EADDRINUSE against another program is reported with MESSAGE_ID=3c1b6f5e0d2a4e7f9b8c1d2e3f4a5b6c and
 #   the port; with share_listen = false nothing is shared and the server's own EADDRINUSE shows;
 # - an entry that never listens fails its start after start_timeout_ms, and the journal names the
@@ -221,7 +223,7 @@ write_procfile() {
     sandbox_write "/srv/listen/$1.procfile"
 }
 
-# app_checks APP PROCFILE PORT SCALE REGEX BODY: 8 checks of an unmodified server in a group with
+# app_checks APP PROCFILE PORT SCALE REGEX BODY: 9 checks of an unmodified server in a group with
 # listen = [ "PORT" ] at SCALE: pandora-gen PROCFILE (a path in the box); systemctl start APP.target,
 # and at once, without waiting, every instance active and its server process (command line matching
 # REGEX) holding the shared socket of PORT at a fd of its own: readiness waited for its listen(); the
@@ -256,7 +258,7 @@ app_skip() {
 
 # ---------------------------------------------------------------------------------------------
 
-tap_plan 97
+tap_plan 98
 tap_ok "the box boots" sandbox_boot
 [[ -n ${SANDBOX_PID:-} ]] || tap_bail "no box, nothing else to check"
 sandbox_run sh -c 'command -v node && command -v npm && command -v curl && command -v python3' >/dev/null ||
@@ -350,8 +352,10 @@ tap_ok "reuse: pandora-gen --remove reuse" remove reuse
 
 # 4. Restarts without refusals: a client loop against the Node.js hello world at scale 4 with listen
 # while one instance's server is killed with SIGKILL and then every instance is restarted, one at a
-# time (7 checks). A request that an instance had accepted when it died would fail; the loop pauses
-# between requests so that the window for that is small.
+# time (8 checks). No request may be refused or time out: the socket stays open and queues while an
+# instance is down. A request that the dying server itself had already accepted can't be answered by
+# anyone (the hello world has no SIGTERM handler, and SIGKILL is SIGKILL): in about 1 of 30 kills or
+# restarts one is cut so, which is allowed, once per event.
 tap_ok "nodehello again: pandora-gen" sandbox_run pandora-gen "$apps/node-hello/procfile"
 tap_ok "nodehello again: systemctl start" start nodehello
 client_log=$SANDBOX_DIR/client.log
@@ -389,9 +393,14 @@ tap_ok "systemctl restart of each instance, one at a time, returns once its new 
 sandbox_wait 20 client_done_at_least "$(($(wc -l <"$client_log") + 20))" || true
 sandbox_run touch /run/listen-client.stop
 wait "$client_pid" || true
-failures=$(grep -cvx '200 0' "$client_log" || true)
-tap_diag "client: $(wc -l <"$client_log") requests, $failures failed: $(grep -vx '200 0' "$client_log" | sort | uniq -c | tr '\n' ';')"
-tap_is "$failures" 0 "no request of the client loop failed during the kill and the restarts (code and curl status)"
+# A line is "HTTP-code curl-status". 000 7 would be a refusal, 000 28 a timeout; 000 52 (empty reply)
+# and 000 56 (reset) a connection that the dying server had accepted and not answered yet.
+refused=$(grep -cvE '^(200 0|000 52|000 56)$' "$client_log" || true)
+cut=$(grep -cE '^000 (52|56)$' "$client_log" || true)
+tap_diag "client: $(wc -l <"$client_log") requests: $(sort "$client_log" | uniq -c | tr -s ' \n' ' ')"
+tap_is "$refused" 0 "no request of the client loop was refused, timed out or answered other than 200"
+tap_ok "at most one request per kill or restart was cut by the death of the server that accepted it ($cut of at most 5)" \
+    test "$cut" -le 5
 tap_ok "nodehello: pandora-gen --remove" remove nodehello
 
 # 5. A port the group does not declare is left alone, and a program the app starts gets nothing on
@@ -500,7 +509,7 @@ own_eaddrinuse() {
     local i
     sandbox_run journalctl --sync
     for ((i = 1; i <= $2; i++)); do
-        sandbox_run journalctl -b "PANDORA_APP=$1" PANDORA_INSTANCE="$i" PRIORITY=3 -o cat --no-pager |
+        sandbox_run journalctl -b "PANDORA_APP=$1" PANDORA_INSTANCE="$i" -o cat --no-pager |
             grep -q EADDRINUSE || { echo "$1-web@$i.service: no EADDRINUSE"; return 1; }
     done
 }

@@ -72,6 +72,16 @@ static void test_unknown_keys(void **state _unused_) {
                   "        };\n"
                   "};\n",
                   4, "@F@:4: processes.web.scal: unknown key, did you mean 'scale'?");
+        /* Two letters swapped are one edit (issue 16). */
+        error_one("processes = {\n"
+                  "        web = {\n"
+                  "                entry = \"w\";\n"
+                  "                scael = 3;\n"
+                  "        };\n"
+                  "};\n",
+                  4, "@F@:4: processes.web.scael: unknown key, did you mean 'scale'?");
+        error_one("processes = { web = { enrty = \"w\"; }; };\n",
+                  1, "@F@:1: processes.web.enrty: unknown key, did you mean 'entry'?");
         error_one("processes = { web = {\n"
                   "        restart_delay = 3; }; };\n",
                   2, "@F@:2: processes.web.restart_delay: unknown key, did you mean 'restart_delay_ms'?");
@@ -166,9 +176,9 @@ static void test_value_errors(void **state _unused_) {
         error_one("processes = { web = { restart = 1; }; };\n", 1,
                   "@F@:1: processes.web.restart: must be \"on-failure\", \"always\" or \"no\"");
         error_one("services = { s = { exec = \"x\"; ready = \"ready\"; }; };\n", 1,
-                  "@F@:1: services.s.ready: must be \"started\", \"notify\" or \"listening\"");
+                  "@F@:1: services.s.ready: must be \"started\", \"notify\", \"listening\" or \"exited\"");
         error_one("services = { s = { exec = \"x\"; ready = true; }; };\n", 1,
-                  "@F@:1: services.s.ready: must be \"started\", \"notify\" or \"listening\"");
+                  "@F@:1: services.s.ready: must be \"started\", \"notify\", \"listening\" or \"exited\"");
 
         error_one("processes = { web = { restart_delay_ms = -1; }; };\n", 1,
                   "@F@:1: processes.web.restart_delay_ms: must be an integer >= 0");
@@ -326,17 +336,17 @@ static void test_name_errors(void **state _unused_) {
         free(text);
 
         /* Each part fits, the unit name does not: app-process@scale.service is checked as a whole. */
-        memset(name, 'a', 250);
-        name[250] = '\0';
+        memset(name, 'a', 240);
+        name[240] = '\0';
         assert_true(asprintf(&text, "app = \"%s\";\n"
                              "processes = {\n"
-                             "        web = { entry = \"w\"; scale = 10; };\n"
+                             "        webserver = { entry = \"w\"; scale = 10; };\n"
                              "};\n", name) >= 0);
         {
                 _cleanup_free_ char *expected = NULL;
 
-                assert_true(asprintf(&expected, "@F@:3: processes.web: unit name '%s-web@10.service' is "
-                                     "longer than 255 characters", name) >= 0);
+                assert_true(asprintf(&expected, "@F@:3: processes.webserver: unit name '%s-webserver@10.service' "
+                                     "is longer than 255 characters", name) >= 0);
                 error_one(text, 3, expected);
         }
         free(text);

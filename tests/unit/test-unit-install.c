@@ -2,13 +2,15 @@
 
 /* unit_set_install(): every file created exclusively with its text, every link with its .wants/ directory
  * and its target, and on failure the errno and the path that failed, absolute. unit_set_unit_names() of
- * the same set: each unit it makes loadable once, sorted. */
+ * the same set: each unit it makes loadable once, sorted. generator_unit_names() and
+ * generator_shared_name(): the names two apps would both make. unit_render() of an app without links. */
 
 #include <errno.h>
 
 #include "test-util.h"
 
 #include "common/strv.h"
+#include "generator/generator.h"
 #include "generator/unit-install.h"
 
 static char *scratch;
@@ -110,6 +112,63 @@ static void test_unit_names(void **state _unused_) {
                 assert_string_equal(names[i], expected[i]);
 }
 
+/* Loads and renders text as dir/NAME.procfile, as generator mode would (the app is NAME unless set). */
+static UnitSet *render(const char *name, const char *text) {
+        _cleanup_free_ char *file = NULL, *path = NULL;
+        _cleanup_(procfile_freep) Procfile *p = NULL;
+        ProcfileError e = {};
+        UnitSet *rendered = NULL;
+
+        assert_true(asprintf(&file, "%s.procfile", name) >= 0);
+        path = test_write(scratch, file, text);
+        if (procfile_load(path, &(ProcfileOptions) { .default_app = name, .auto_scale = 1 }, &p, &e) < 0) {
+                _cleanup_free_ char *message = procfile_error_to_string(&e);
+
+                procfile_error_done(&e);
+                fail_msg("%s", message ?: "out of memory");
+        }
+        assert_int_equal(unit_render(p, &(RenderOptions) { .agent_path = "/usr/bin/pandora-agent" }, &rendered), 0);
+        return rendered;
+}
+
+/* Only scale-0 groups: a target and a template, no links at all (and qsort() is never handed NULL, which
+ * UBSan reports). */
+static void test_render_without_links(void **state _unused_) {
+        _cleanup_(unit_set_freep) UnitSet *idle = render("idle", "processes = { web = { entry = \"w\"; scale = 0; "
+                                                        "listen = [ \"8080\" ]; }; };\n");
+        _cleanup_strv_free_ char **loadable = NULL, **names = NULL;
+
+        assert_int_equal(idle->n_links, 0);
+        assert_null(idle->links);
+        assert_int_equal(idle->n_files, 3);
+        assert_string_equal(idle->files[0].name, "idle-web.socket");
+        assert_string_equal(idle->files[1].name, "idle-web@.service");
+        assert_string_equal(idle->files[2].name, "idle.target");
+        assert_int_equal(unit_set_unit_names(idle, &loadable), 0);
+        test_strv_equal(loadable, STRV("idle-web.socket", "idle.target"), "loadable");
+        assert_int_equal(generator_unit_names(idle, &names), 0);
+        test_strv_equal(names, STRV("idle-web.socket", "idle-web@.service", "idle.target"), "names");
+}
+
+/* The audit's pair: app a with process b-c and app a-b with process c both make a-b-c@.service. */
+static void test_shared_names(void **state _unused_) {
+        _cleanup_(unit_set_freep) UnitSet *a = render("a", "processes = { b-c = { entry = \"w\"; scale = 2; }; };\n");
+        _cleanup_(unit_set_freep) UnitSet *ab = render("a-b", "processes = { c = { entry = \"w\"; }; };\n");
+        _cleanup_(unit_set_freep) UnitSet *other = render("a-bc", "processes = { d = { entry = \"w\"; }; };\n");
+        _cleanup_strv_free_ char **na = NULL, **nab = NULL, **nother = NULL;
+
+        assert_int_equal(generator_unit_names(a, &na), 0);
+        assert_int_equal(generator_unit_names(ab, &nab), 0);
+        assert_int_equal(generator_unit_names(other, &nother), 0);
+        test_strv_equal(na, STRV("a-b-c@.service", "a-b-c@1.service", "a-b-c@2.service", "a-start.service",
+                                 "a-stop.service", "a.target"), "a");
+        assert_string_equal(generator_shared_name(na, nab), "a-b-c@.service");
+        assert_string_equal(generator_shared_name(nab, na), "a-b-c@.service");
+        assert_null(generator_shared_name(na, nother));
+        assert_null(generator_shared_name(nab, nother));
+        assert_null(generator_shared_name(na, NULL));
+}
+
 static int setup(void **state _unused_) {
         scratch = test_dir_new("test-unit-install");
         return 0;
@@ -127,6 +186,8 @@ int main(void) {
                 cmocka_unit_test(test_existing_link_named),
                 cmocka_unit_test(test_missing_parent_named),
                 cmocka_unit_test(test_unit_names),
+                cmocka_unit_test(test_render_without_links),
+                cmocka_unit_test(test_shared_names),
         };
         return cmocka_run_group_tests_name("unit-install", tests, setup, teardown);
 }
