@@ -169,6 +169,11 @@ static void write_target(const Renderer *r, const Process *unused _unused_, FILE
 
                 if (!process->starts || process->scale == 0)
                         continue;
+                /* A scheduled job: the target arms its timer, which starts the instance. */
+                if (process->schedule) {
+                        fprintf(f, "Wants=%s-%s.timer\n", p->app, process->name);
+                        continue;
+                }
                 if (process->listen)
                         fprintf(f, "Wants=%s-%s.socket\n", p->app, process->name);
                 for (unsigned n = 1; n <= process->scale; n++)
@@ -243,8 +248,9 @@ static void write_service(const Renderer *r, const Process *process, FILE *f) {
         unit_write_verbatim(f, r->procfile->dir);
         fputc('\n', f);
         write_environment(r, process, f);
+        /* A scheduled job runs again at its next time, not when it fails. */
         fprintf(f, "Restart=%s\nRestartSec=%" PRIu64 "ms\nTimeoutStopSec=%" PRIu64 "ms\nKillMode=mixed\n",
-                restart_policy_to_string(process->restart), process->restart_delay_ms, process->stop_timeout_ms);
+                process->schedule ? "no" : restart_policy_to_string(process->restart), process->restart_delay_ms, process->stop_timeout_ms);
         if (process->start_timeout_ms > 0)
                 fprintf(f, "TimeoutStartSec=%" PRIu64 "ms\n", process->start_timeout_ms);
         if (process->watchdog_ms > 0)
@@ -294,8 +300,9 @@ static void write_socket(const Renderer *r, const Process *process, FILE *f) {
                 process->name);
 }
 
-/* Writes " UNIT..." for every instance and socket of the app, as words of an Exec line. */
-static void write_app_units(const Renderer *r, FILE *f) {
+/* Writes " UNIT..." for every instance and socket of the app, as words of an Exec line; jobs of a
+ * schedule only when stopping (a run in progress stops with the app; starting is the timer's). */
+static void write_app_units(const Renderer *r, FILE *f, bool start) {
         const Procfile *p = r->procfile;
 
         for (size_t i = 0; i < p->n_processes; i++) {
@@ -303,7 +310,7 @@ static void write_app_units(const Renderer *r, FILE *f) {
                 _cleanup_free_ char *socket = NULL;
 
                 /* What the target wants: a group at scale 0 has no instance, and its socket stays off. */
-                if (!process->starts || process->scale == 0)
+                if (!process->starts || process->scale == 0 || (start && process->schedule))
                         continue;
                 if (process->listen && (socket = strprintf("%s-%s.socket", p->app, process->name))) {
                         fputc(' ', f);
@@ -343,7 +350,7 @@ static void write_waiter(const Renderer *r, const Process *unused _unused_, FILE
         fprintf(f, "\n[Service]\nType=oneshot\nRemainAfterExit=%s\n%s=systemctl%s --no-ask-password %s --",
                 start ? "no" : "yes", start ? "ExecStart" : "ExecStop", r->options->user ? " --user" : "",
                 start ? "start" : "stop");
-        write_app_units(r, f);
+        write_app_units(r, f, start);
 }
 
 static void write_starter(const Renderer *r, const Process *process, FILE *f) {
@@ -354,9 +361,21 @@ static void write_stopper(const Renderer *r, const Process *process, FILE *f) {
         write_waiter(r, process, f, false);
 }
 
+static void write_timer(const Renderer *r, const Process *process, FILE *f) {
+        const char *app = r->procfile->app;
+        _cleanup_free_ char *what = strprintf("%s schedule", process->name);
+
+        if (what)
+                write_unit_head(r, f, what);
+        fprintf(f, "PartOf=%s.target\n\n[Timer]\nOnCalendar=", app);
+        unit_write_verbatim(f, process->schedule);
+        fprintf(f, "\nPersistent=%s\nUnit=%s-%s@1.service\n", process->schedule_persistent ? "yes" : "no", app,
+                process->name);
+}
+
 static bool has_instances(const Procfile *p) {
         for (size_t i = 0; i < p->n_processes; i++)
-                if (p->processes[i]->starts && p->processes[i]->scale > 0)
+                if (p->processes[i]->starts && p->processes[i]->scale > 0 && !p->processes[i]->schedule)
                         return true;
         return false;
 }
@@ -372,6 +391,13 @@ static int render_process(Renderer *r, const Process *process) {
                 k = render_into(r, process, strprintf("%s-%s.socket", app, name), write_socket);
                 if (k < 0)
                         return k;
+        }
+        if (process->schedule) {
+                k = render_into(r, process, strprintf("%s-%s.timer", app, name), write_timer);
+                if (k >= 0 && process->scale > 0)
+                        k = set_add_link(r->set, strprintf("%s.target.wants/%s-%s.timer", app, app, name),
+                                         strprintf("../%s-%s.timer", app, name));
+                return k;
         }
         for (unsigned n = 1; n <= process->scale; n++) {
                 k = set_add_link(r->set, strprintf("%s.target.wants/%s-%s@%u.service", app, app, name, n),

@@ -193,6 +193,14 @@ static int process_stderr_priority(Parser *p, const config_setting_t *s, void *u
         return read_priority(p, s, &((Process *) userdata)->stderr_priority);
 }
 
+static int process_schedule(Parser *p, const config_setting_t *s, void *userdata) {
+        return parser_read_line(p, s, &((Process *) userdata)->schedule);
+}
+
+static int process_persistent(Parser *p, const config_setting_t *s, void *userdata) {
+        return parser_read_bool(p, s, &((Process *) userdata)->schedule_persistent);
+}
+
 static int process_hardening(Parser *p, const config_setting_t *s, void *userdata) {
         Hardening h = _HARDENING_INVALID;
 
@@ -343,6 +351,8 @@ static const SettingTable process_table[] = {
         { "share_listen", process_share_listen },
         { "ready", process_ready },
         { "hardening", process_hardening },
+        { "schedule", process_schedule },
+        { "persistent", process_persistent },
         { "stderr_priority", process_stderr_priority },
         { "writable", process_writable },
         { "env_file", process_env_file },

@@ -161,6 +161,7 @@ static Process *process_free(Process *p) {
         free(p->memory_max);
         free(p->memory_high);
         free(p->cpu_quota);
+        free(p->schedule);
         free(p->user);
         free(p->group);
         free(p->services);

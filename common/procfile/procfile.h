@@ -116,6 +116,8 @@ typedef struct Process {
         uint64_t nofile;                /* LimitNOFILE= */
         uint64_t memory_restart;        /* bytes: a graceful restart above it (the agent); 0: never */
         int stderr_priority;            /* `stderr_priority` of its children's stderr: 0..7; -1: info */
+        char *schedule;                 /* `schedule`: an OnCalendar= expression; a job run by a timer */
+        bool schedule_persistent;       /* `persistent`: a run missed while the host was off runs at boot */
         char *user;
         char *group;
 

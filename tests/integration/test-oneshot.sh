@@ -11,7 +11,7 @@ source "$(dirname "$0")/sandbox.sh"
 show() { sandbox_run systemctl show -p "$2" --value "$1"; }
 finished_id=4c6a2e9f1b7d4a3e8f5c0b2d9a7e1f64
 
-tap_plan 10
+tap_plan 14
 tap_ok "the box boots" sandbox_boot
 [[ -n ${SANDBOX_PID:-} ]] || tap_bail "no box, nothing else to check"
 
@@ -56,4 +56,14 @@ stopped_after=$(sandbox_run sh -c 's=$(date +%s%N); systemctl stop slow.target; 
 tap_diag "systemctl stop slow.target: $stopped_after"
 tap_ok "systemctl stop APP.target returns only once its instances have stopped" \
     sh -c '[ "${1%% *}" -ge 1400 ] && [ "${1#* }" = "inactive " ]' _ "$stopped_after"
+# --- a scheduled job (issue 17, item 5): its timer, started with the app, runs it; each run ends cleanly
+printf 'app = "jobs";\nprocesses = { report = { entry = "/bin/sh -c '"'"'echo report done'"'"'"; schedule = "*:*:0/2"; }; };\n' |
+    sandbox_write /srv/jobs/procfile
+sandbox_run pandora-gen /srv/jobs/procfile >/dev/null
+tap_ok "the app with a schedule starts" sandbox_run systemctl start jobs.target
+tap_is "$(show jobs-report.timer ActiveState)" active "its timer is armed"
+runs() { (( $(sandbox_run journalctl PANDORA_APP=jobs MESSAGE_ID=$finished_id -o cat | wc -l) >= 2 )); }
+tap_ok "the timer runs the job, and again: each run finished with status 0" sandbox_wait 10 runs
+tap_is "$(show jobs-report@1.service Result) $(show jobs-report@1.service NRestarts)" "success 0" \
+    "the last run's Result=success"
 tap_done
