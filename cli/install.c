@@ -14,6 +14,7 @@
  * SourcePath= is the app's installed procfile. */
 
 #include <fcntl.h>
+#include <pwd.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -542,6 +543,22 @@ static int apply(sd_bus *bus, const char *app, char * const *old_names, char * c
         return r < 0 ? r : loaded;
 }
 
+/* A user's manager, and the app with it, ends when the user's last session does (an install over ssh
+ * dies at logout) unless the user lingers (logind's /var/lib/systemd/linger/USER). */
+static void hint_linger(const char *app) {
+        struct passwd *pw = getpwuid(getuid());
+        _cleanup_free_ char *path = NULL;
+
+        if (!pw)
+                return;
+        path = strprintf("/var/lib/systemd/linger/%s", pw->pw_name);
+        if (!path || access(path, F_OK) >= 0)
+                return;
+        printf("note: %s runs in %s's user manager, which stops when %s's last session ends; to keep it "
+               "running and to start it at boot (autostart): loginctl enable-linger %s\n", app, pw->pw_name,
+               pw->pw_name, pw->pw_name);
+}
+
 int install_procfile(const char *path, const InstallOptions *o) {
         _cleanup_(search_path_done) SearchPath sp = {};
         _cleanup_(unit_set_freep) UnitSet *set = NULL, *old = NULL;
@@ -571,7 +588,10 @@ int install_procfile(const char *path, const InstallOptions *o) {
                 r = installed_copy(&sp, p, o);
         if (r < 0)
                 return r;
-        return apply(bus, p->app, old_names, new_names, o);
+        r = apply(bus, p->app, old_names, new_names, o);
+        if (r >= 0 && o->user)
+                hint_linger(p->app);
+        return r;
 }
 
 /* Removes APP.procfile from the persistent and the runtime directory. Returns 0 or a negative errno. */

@@ -10,7 +10,7 @@ as_user() {
     sandbox_run env XDG_RUNTIME_DIR=/run/user/0 DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/0/bus "$@"
 }
 
-tap_plan 9
+tap_plan 10
 tap_ok "the box boots" sandbox_boot
 [[ -n ${SANDBOX_PID:-} ]] || tap_bail "no box, nothing else to check"
 
@@ -30,6 +30,8 @@ tap_diag "$out"
 tap_ok "pandora-gen --user installs into \$XDG_RUNTIME_DIR/pandora" \
     sandbox_run test -f /run/user/0/pandora/notes.procfile
 tap_ok "it names the user's next command" grep -qx 'next: systemctl --user start notes.target' <<<"$out"
+tap_ok "without linger it says how to keep the app running after logout" \
+    grep -qF "loginctl enable-linger root" <<<"$out"
 tap_ok "systemctl --user start notes.target" as_user systemctl --user start notes.target
 tap_is "$(as_user systemctl --user show -p ActiveState --value notes-editor@1.service)" "active" \
     "the instance runs under the user's manager"
