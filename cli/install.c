@@ -24,6 +24,7 @@
 
 #include "cli/install.h"
 #include "cli/manager.h"
+#include "cli/policy.h"
 #include "common/io-util.h"
 #include "common/path-util.h"
 #include "common/string-util.h"
@@ -586,6 +587,9 @@ int install_procfile(const char *path, const InstallOptions *o) {
                 r = check_host_units(bus, &sp, p->app, set);
         if (r >= 0)
                 r = installed_copy(&sp, p, o);
+        /* Before any instance starts and asks for its bus name. */
+        if (r >= 0 && !o->user)
+                r = policy_install(bus, p);
         if (r < 0)
                 return r;
         r = apply(bus, p->app, old_names, new_names, o);
@@ -659,6 +663,8 @@ int install_remove(const char *app, const InstallOptions *o) {
                 r = stop_running(m, own, &stopped);
         if (r >= 0)
                 r = remove_copies(&sp, app);
+        if (r >= 0 && !o->user)
+                r = policy_remove(bus, app);
         if (r >= 0)
                 r = reload(m);
         if (r < 0)

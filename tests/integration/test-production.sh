@@ -33,7 +33,7 @@ score() {
 }
 at_most() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a != "" && a <= b) }'; }
 
-tap_plan 30
+tap_plan 36
 tap_ok "the box boots" sandbox_boot
 [[ -n ${SANDBOX_PID:-} ]] || tap_bail "no box, nothing else to check"
 
@@ -99,6 +99,32 @@ prio_of() { sandbox_run journalctl PANDORA_APP=errs MESSAGE="$1" -o export | sed
 logged_both() { [[ -n $(prio_of plain-stderr) && -n $(prio_of quiet-stderr) ]]; }
 sandbox_wait 5 logged_both || true
 tap_is "$(prio_of plain-stderr) $(prio_of quiet-stderr)" "3 6" "stderr at the process's \"err\", a service's own \"info\" wins"
+
+# --- an unprivileged instance publishes its metrics; no other user may own or take its names
+sandbox_run useradd --system --no-create-home --shell /usr/sbin/nologin shopuser
+printf 'app = "pol";\nprocesses = { web = { entry = "/bin/sleep infinity"; user = "shopuser"; }; };\n' |
+    sandbox_write /srv/pol/procfile
+request_name_as_nobody() {
+    sandbox_run setpriv --reuid=nobody --regid=nogroup --clear-groups dbus-send --system --print-reply \
+        --dest=org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus.RequestName \
+        "string:$1" uint32:0 2>&1
+}
+policy_written() {
+    sandbox_run pandora-gen /srv/pol/procfile >/dev/null &&
+        sandbox_run grep -q '<policy user="shopuser">' /etc/dbus-1/system.d/pandora-app-pol.conf
+}
+tap_ok "pandora-gen writes the app's D-Bus policy" policy_written
+tap_ok "before it starts, another user can't own its name" grep -q AccessDenied <<<"$(request_name_as_nobody io.pandora.pol.web.i1)"
+sandbox_run systemctl start pol.target
+tap_is "$(sandbox_run ps -o user= -p "$(show pol-web@1.service MainPID)")" shopuser "the instance runs as its user"
+published() { sandbox_run busctl get-property io.pandora.pol.web.i1 /io/pandora/Metrics io.pandora.Metrics1 ServicesRunning >/dev/null; }
+tap_ok "and publishes its metrics under its bus name" sandbox_wait 10 published
+tap_ok "while it runs, another user can't take any of its process's names" \
+    grep -q AccessDenied <<<"$(request_name_as_nobody io.pandora.pol.web.i2)"
+policy_removed() {
+    sandbox_run pandora-gen --remove pol >/dev/null && ! sandbox_run test -e /etc/dbus-1/system.d/pandora-app-pol.conf
+}
+tap_ok "--remove takes the policy away" policy_removed
 
 # --- memory_restart and memory_max
 sandbox_write /srv/mem/grow.py <<'EOF_PY'
