@@ -159,11 +159,11 @@ static void write_target(const Renderer *r, const Process *unused _unused_, FILE
         fputs(")\nSourcePath=", f);
         unit_write_verbatim(f, source_path(r));
         fputc('\n', f);
-        /* No implicit After= on what it wants: <app>-start.service does the waiting (write_waiter()). The
+        /* No implicit After= on what it wants: <app>-up.service does the waiting (write_waiter()). The
          * rest of a target's default dependencies, written out. */
         if (has_instances(p))
                 fprintf(f, "DefaultDependencies=no\nConflicts=shutdown.target\nBefore=shutdown.target\n"
-                        "Requires=%s-start.service\nAfter=%s-start.service\n", p->app, p->app);
+                        "Requires=%s-up.service\nAfter=%s-up.service\n", p->app, p->app);
         for (size_t i = 0; i < p->n_processes; i++) {
                 const Process *process = p->processes[i];
 
@@ -326,12 +326,12 @@ static void write_app_units(const Renderer *r, FILE *f, bool start) {
         fputc('\n', f);
 }
 
-/* <app>-start.service and <app>-stop.service make `systemctl start <app>.target` return once every
+/* <app>-up.service and <app>-down.service make `systemctl start <app>.target` return once every
  * instance is ready and `systemctl stop <app>.target` once every instance has stopped. No ordering can
  * do both: stopping reverses starting, so a target After= its instances (which waits for them to
  * start) stops before them, at once. So the target has no ordering with its instances; it is After=
- * <app>-start.service, whose ExecStart= starts the instances and waits for them (joining the jobs the
- * target's Wants= queued; a start that fails fails the target), and <app>-stop.service is After= the
+ * <app>-up.service, whose ExecStart= starts the instances and waits for them (joining the jobs the
+ * target's Wants= queued; a start that fails fails the target), and <app>-down.service is After= the
  * target, so it stops first and the target waits for it: its ExecStop= stops the instances and waits.
  * The instances are ordered with neither, so no job waits for another in a circle. */
 static void write_waiter(const Renderer *r, const Process *unused _unused_, FILE *f, bool start) {
@@ -342,7 +342,7 @@ static void write_waiter(const Renderer *r, const Process *unused _unused_, FILE
         fprintf(f, "PartOf=%s.target\n", app);
         /* The target wants only its instances; the starter brings the stopper along. */
         if (start)
-                fprintf(f, "Wants=%s-stop.service\n", app);
+                fprintf(f, "Wants=%s-down.service\n", app);
         else
                 fprintf(f, "After=%s.target\n", app);
         /* The starter does not remain active: every start of the target, when the app is already
@@ -434,9 +434,9 @@ int unit_render(const Procfile *p, const RenderOptions *o, UnitSet **ret) {
                         return k;
         }
         if (has_instances(p)) {
-                k = render_into(&r, NULL, strprintf("%s-start.service", p->app), write_starter);
+                k = render_into(&r, NULL, strprintf("%s-up.service", p->app), write_starter);
                 if (k >= 0)
-                        k = render_into(&r, NULL, strprintf("%s-stop.service", p->app), write_stopper);
+                        k = render_into(&r, NULL, strprintf("%s-down.service", p->app), write_stopper);
                 if (k < 0)
                         return k;
         }
