@@ -20,6 +20,8 @@ ROWS = {
     "5": ("HTTP throughput, 2 instances",
           ">= 1.2x pm2 cluster (unmodified server.js: >= 2x); max/min <= 1.3"),
     "6": ("Logging and metrics", "logging >= 0.9x the bare unit; bus and statsd: recorded"),
+    "7": ("Reload under load, 2 instances",
+          "pandora: 0 failed requests, p99 during reload <= 2x steady"),
 }
 # For each row, how a peer compares with pandora: "peer/pandora" (lower is better for pandora's
 # value, so >1 means pandora wins) or "pandora/peer" (higher is better).
@@ -29,12 +31,15 @@ ROWS = {
 RATIO = {"1": ("pandora-gen", "peer/pandora", None), "2": ("pandora-agent", "peer/pandora", None),
          "3": ("pandora", "peer/pandora", None), "4": ("pandora", "peer/pandora", {"pm2 cluster", "Pandora.js"}),
          "5": ("pandora", "pandora/peer", {"pm2 cluster", "Pandora.js"}),
-         "6": ("pandora-agent", "pandora/peer", {"bare unit (StandardOutput=journal)"})}
+         "6": ("pandora-agent", "pandora/peer", {"bare unit (StandardOutput=journal)"}),
+         "7": ("pandora", "peer/pandora", {"pm2 cluster"})}
 
 
 # Row 5 also runs the unmodified app: "PEER, WHAT" is compared with "pandora, WHAT" (PEER one of the
 # row's peers above), in req/s only (the max/min spread has its target instead).
-PAIRED_UNITS = {"5": {"req/s"}}
+# Row 7 likewise: "pm2 cluster, MODE: FIGURE" against "pandora, MODE: FIGURE", in ms (latencies and
+# the reload's duration), not its failed requests or ratios.
+PAIRED_UNITS = {"5": {"req/s"}, "7": {"ms"}}
 
 
 def base_of(row, subject, unit):
@@ -90,7 +95,7 @@ def main():
                 if base:
                     r = med[k] / base if b[1] == "peer/pandora" else base / med[k]
                     ratio = "%.2fx (%s)" % (r, b[1])
-            f = fmt2 if k[3] == "max/min" else fmt
+            f = fmt2 if k[3] in ("max/min", "x") else fmt
             lines.append("| %s %s | %s | %s | %d | %s | %s | %s | %s | %s | %s |" % (
                 row, title, k[1], k[2], len(v), f(min(v)), f(med[k]), f(max(v)), k[3],
                 ratio, target))

@@ -269,6 +269,14 @@ static void write_service(const Renderer *r, const Process *process, FILE *f) {
         unit_write_assignment(f, "LogExtraFields", "PANDORA_PROCESS", process->name);
         /* $RUNTIME_DIRECTORY: the agent's sockets for its children (statsd), gone with the instance. */
         fputs("RuntimeDirectory=pandora-agent/%N\n", f);
+        /* An instance that runs as a user may not be able to read the installed copy (it keeps the
+         * mode of the original, 0600 for a procfile with secrets): systemd hands it over as a
+         * credential only this unit can read (pandora-agent(8)). */
+        if (process->user) {
+                fputs("LoadCredential=procfile:", f);
+                unit_write_verbatim(f, procfile_for_agent(r));
+                fputc('\n', f);
+        }
         if (process->listen)
                 fprintf(f, "Sockets=%s-%s.socket\n", app, process->name);
         if (process->user) {

@@ -11,12 +11,14 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <systemd/sd-daemon.h>
 
 #include "agent/core/context.h"
 #include "agent/core/drift.h"
 #include "agent/lifecycle/exec-service.h"
 #include "agent/log/log.h"
+#include "common/path-util.h"
 #include "common/strv.h"
 
 extern char **environ;
@@ -34,10 +36,25 @@ static void context_done(Context *c) {
         c->event = sd_event_unref(c->event);
         c->procfile = procfile_free(c->procfile);
         free(c->listen_fds);
+        free(c->credential_procfile);
         strv_free(c->listen_fd_names);
         free(c->listen_fd_names_joined);
         log_set_counters(NULL);
         log_reset_identity();
+}
+
+const char *context_procfile_path(Context *c) {
+        const char *dir = getenv("CREDENTIALS_DIRECTORY");
+
+        /* The installed copy where this user can read it; else the credential systemd made of it when
+         * the unit started (LoadCredential=procfile:), which a reload then reads as it was then. */
+        if (access(c->options->procfile, R_OK) >= 0 || !dir)
+                return c->options->procfile;
+        free(c->credential_procfile);
+        c->credential_procfile = path_join_absolute(dir, "procfile");
+        if (!c->credential_procfile || access(c->credential_procfile, R_OK) < 0)
+                return c->options->procfile;
+        return c->credential_procfile;
 }
 
 static int context_load(Context *c) {
@@ -46,7 +63,7 @@ static int context_load(Context *c) {
         _cleanup_(procfile_error_done) ProcfileError e = {};
         int r;
 
-        r = procfile_load(o->procfile, &options, &c->procfile, &e);
+        r = procfile_load(context_procfile_path(c), &options, &c->procfile, &e);
         if (r < 0) {
                 _cleanup_free_ char *s = e.message ? procfile_error_to_string(&e) : NULL;
 

@@ -40,6 +40,7 @@ typedef struct TaskMetrics {
 
 typedef struct Context {
         const AgentOptions *options;
+        char *credential_procfile;      /* $CREDENTIALS_DIRECTORY/procfile, when that is what we read */
         sd_event *event;
         Procfile *procfile;
         const Process *process;
@@ -84,6 +85,10 @@ typedef struct Context {
         bool restarts_known;
         bool bus_name_logged;
 } Context;
+
+/* agent.c: the procfile to read: the installed copy, or the unit's credential of it when this user
+ * can't read the copy. */
+const char *context_procfile_path(Context *c);
 
 /* tasks.c: adds a task for every service of the process, in start order, and one for its entry.
  * Logs what is wrong and returns a negative errno when a service can't be set up (a bad module). */

@@ -226,7 +226,7 @@ static bool reload_prepare(Context *c, int connection) {
         const char *obstacle;
         int r;
 
-        r = procfile_load(o->procfile, &options, &p, &e);
+        r = procfile_load(context_procfile_path(c), &options, &p, &e);
         if (r < 0) {
                 _cleanup_free_ char *s = e.message ? procfile_error_to_string(&e) : NULL;
 

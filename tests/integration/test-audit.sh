@@ -105,8 +105,10 @@ tap_diag "$err"
 tap_is "$status" 1 "the generator exits 1 for the colliding pair"
 tap_ok "it names the pair and the unit" grep -qF \
     "pandora-generator: /run/pandora/a-b.procfile and /run/pandora/a.procfile both make a-b-c@.service: generating neither, ignoring both" <<<"$err"
-tap_is "$(sandbox_run ls /run/audit-gen | tr '\n' ' ')" "other-w@.service other.target other.target.wants " \
-    "it generates the others, and neither of the pair"
+listing=" $(sandbox_run ls /run/audit-gen | tr '\n' ' ')"
+tap_diag "generated:$listing"
+tap_ok "it generates the others, and neither of the pair" \
+    eval '[[ $listing == *" other.target "* && $listing == *" other-w@.service "* && $listing != *" a-b"* && $listing != *" a."* ]]'
 sandbox_run systemctl daemon-reload
 tap_is "$(show a-b-c@1.service ActiveState)" active "a-b's instance runs on after the reload"
 out=$(sandbox_run pandora-gen --remove a 2>&1) || true

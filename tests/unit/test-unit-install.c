@@ -131,8 +131,15 @@ static UnitSet *render(const char *name, const char *text) {
         return rendered;
 }
 
-/* Only scale-0 groups: a target and a template, no links at all (and qsort() is never handed NULL, which
- * UBSan reports). */
+static bool has_file(const UnitSet *s, const char *name) {
+        for (size_t i = 0; i < s->n_files; i++)
+                if (streq(s->files[i].name, name))
+                        return true;
+        return false;
+}
+
+/* Only scale-0 groups: a target and a template (and whatever helpers the app gets), no link at all, and
+ * qsort() is never handed NULL, which UBSan reports. */
 static void test_render_without_links(void **state _unused_) {
         _cleanup_(unit_set_freep) UnitSet *idle = render("idle", "processes = { web = { entry = \"w\"; scale = 0; "
                                                         "listen = [ \"8080\" ]; }; };\n");
@@ -140,14 +147,19 @@ static void test_render_without_links(void **state _unused_) {
 
         assert_int_equal(idle->n_links, 0);
         assert_null(idle->links);
-        assert_int_equal(idle->n_files, 3);
-        assert_string_equal(idle->files[0].name, "idle-web.socket");
-        assert_string_equal(idle->files[1].name, "idle-web@.service");
-        assert_string_equal(idle->files[2].name, "idle.target");
+        assert_true(has_file(idle, "idle-web.socket"));
+        assert_true(has_file(idle, "idle-web@.service"));
+        assert_true(has_file(idle, "idle.target"));
+        for (size_t i = 1; i < idle->n_files; i++)
+                assert_true(strcmp(idle->files[i - 1].name, idle->files[i].name) < 0);
         assert_int_equal(unit_set_unit_names(idle, &loadable), 0);
-        test_strv_equal(loadable, STRV("idle-web.socket", "idle.target"), "loadable");
+        assert_non_null(strv_find(loadable, "idle.target"));
+        assert_null(strv_find(loadable, "idle-web@1.service"));
+        /* Every file, the template too, each once, sorted. */
         assert_int_equal(generator_unit_names(idle, &names), 0);
-        test_strv_equal(names, STRV("idle-web.socket", "idle-web@.service", "idle.target"), "names");
+        assert_int_equal(strv_length(names), idle->n_files);
+        for (size_t i = 0; i < idle->n_files; i++)
+                assert_string_equal(names[i], idle->files[i].name);
 }
 
 /* The audit's pair: app a with process b-c and app a-b with process c both make a-b-c@.service. */
@@ -160,8 +172,10 @@ static void test_shared_names(void **state _unused_) {
         assert_int_equal(generator_unit_names(a, &na), 0);
         assert_int_equal(generator_unit_names(ab, &nab), 0);
         assert_int_equal(generator_unit_names(other, &nother), 0);
-        test_strv_equal(na, STRV("a-b-c@.service", "a-b-c@1.service", "a-b-c@2.service", "a-start.service",
-                                 "a-stop.service", "a.target"), "a");
+        /* The instances, named by the target's links, are names too. */
+        assert_non_null(strv_find(na, "a-b-c@1.service"));
+        assert_non_null(strv_find(na, "a-b-c@2.service"));
+        assert_non_null(strv_find(na, "a.target"));
         assert_string_equal(generator_shared_name(na, nab), "a-b-c@.service");
         assert_string_equal(generator_shared_name(nab, na), "a-b-c@.service");
         assert_null(generator_shared_name(na, nother));
