@@ -209,6 +209,7 @@ static int process_hardening(Parser *p, const config_setting_t *s, void *userdat
         if (h < 0)
                 return parser_error(p, s, "must be \"default\", \"strict\" or \"off\"");
         ((Process *) userdata)->hardening = h;
+        ((Process *) userdata)->hardening_set = true;
         return 0;
 }
 

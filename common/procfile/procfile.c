@@ -186,6 +186,7 @@ Procfile *procfile_free(Procfile *p) {
         free(p->path);
         free(p->origin);
         strv_free(p->watch);
+        strv_free(p->env_files);
         free(p->app);
         free(p->dir);
         strv_free(p->env);

@@ -105,6 +105,7 @@ typedef struct Process {
         ServiceReady ready;             /* the entry's; resolved: "listening" for a listening process */
         bool ready_set;                 /* `ready` was written */
         Hardening hardening;
+        bool hardening_set;             /* `hardening` was written for the process */
         char **writable;                /* `writable`: absolute paths the app may write besides dir and /tmp */
         char **env_files;               /* `env_file`: dotenv files read by the agent; "-path": optional */
         /* Resource limits, as systemd.resource-control(5) spells them; NULL / 0: unset. */
@@ -141,6 +142,8 @@ typedef struct Procfile {
         char **env;             /* the app's own env, "KEY=value" */
         char *default_process;
         bool autostart;         /* `autostart`: start with the system (only from the persistent directory) */
+        Hardening hardening;    /* `hardening` of the app: its processes' unless they set their own */
+        char **env_files;       /* `env_file` of the app: read before each process's own */
         uint64_t log_rate_interval_s; /* `log_rate_limit`: journald's per-unit limit; 0: off (the default) */
         uint64_t log_rate_burst;
         Process **processes;    /* resolved: sorted by order, ties in definition order */

@@ -185,6 +185,16 @@ static int resolve_process_fields(const Procfile *p, Process *process, int auto_
                         return -ENOMEM;
         }
 
+        /* The app's hardening and env files, under the process's own. */
+        if (!process->hardening_set)
+                process->hardening = p->hardening;
+        if (p->env_files) {
+                _cleanup_strv_free_ char **own = TAKE_PTR(process->env_files);
+
+                process->env_files = strv_copy(p->env_files);
+                if (!process->env_files || strv_extend_strv(&process->env_files, own) < 0)
+                        return -ENOMEM;
+        }
         r = resolve_env(p, process);
         if (r < 0)
                 return r;

@@ -173,6 +173,23 @@ static void test_value_errors(void **state _unused_) {
         }
         error_one("processes = { web = { restart = \"sometimes\"; }; };\n", 1,
                   "@F@:1: processes.web.restart: must be \"on-failure\", \"always\" or \"no\"");
+        error_one("processes = { web = { hardening = \"paranoid\"; }; };\n", 1,
+                  "@F@:1: processes.web.hardening: must be \"default\", \"strict\" or \"off\"");
+        error_one("hardening = 1;\n", 1, "@F@:1: hardening: must be \"default\", \"strict\" or \"off\"");
+        error_one("processes = { web = { memory_max = \"lots\"; }; };\n", 1,
+                  "@F@:1: processes.web.memory_max: must be bytes with an optional K, M, G or T (\"400M\"), a "
+                  "percentage of the host's memory (\"50%\") or \"infinity\"");
+        error_one("processes = { web = { memory_restart = \"50%\"; }; };\n", 1,
+                  "@F@:1: processes.web.memory_restart: must be bytes with an optional K, M, G or T, such as \"400M\"");
+        error_one("processes = { web = { cpu_quota = \"0%\"; }; };\n", 1,
+                  "@F@:1: processes.web.cpu_quota: must be a percentage of one CPU, such as \"50%\" or \"200%\"");
+        error_one("processes = { web = { writable = [ \"var/lib\" ]; }; };\n", 1,
+                  "@F@:1: processes.web.writable: 'var/lib' must be an absolute path without spaces, quotes, "
+                  "backslashes or control characters");
+        error_one("processes = { web = { stderr_priority = \"loud\"; }; };\n", 1,
+                  "@F@:1: processes.web.stderr_priority: must be emerg, alert, crit, err, warning, notice, info, "
+                  "debug or 0..7");
+        error_one("env_file = [ \"-\" ];\n", 1, "@F@:1: env_file: '-' must be a file name (\"-\" first: optional)");
         error_one("processes = { web = { restart = 1; }; };\n", 1,
                   "@F@:1: processes.web.restart: must be \"on-failure\", \"always\" or \"no\"");
         error_one("services = { s = { exec = \"x\"; ready = \"ready\"; }; };\n", 1,

@@ -284,6 +284,32 @@ static void test_enum_strings(void **state _unused_) {
         assert_int_equal(service_ready_from_string("ready"), _SERVICE_READY_INVALID);
 }
 
+static void test_production_settings(void **state _unused_) {
+        _cleanup_(procfile_freep) Procfile *p = load(
+                "hardening = \"strict\";\n"
+                "env_file = [ \".env\", \"-.env.local\" ];\n"
+                "processes = {\n"
+                "        web = { entry = \"web\"; env_file = [ \"web.env\" ]; memory_restart = \"400M\";\n"
+                "                writable = [ \"/var/lib/web\" ]; stderr_priority = \"err\"; };\n"
+                "        job = { entry = \"job\"; hardening = \"off\"; schedule = \"daily\"; persistent = true;\n"
+                "                stderr_priority = 4; };\n"
+                "};\n");
+        const Process *web = process(p, "web"), *job = process(p, "job");
+
+        /* The app's hardening unless the process says otherwise; the app's env files first. */
+        assert_int_equal(web->hardening, HARDENING_STRICT);
+        assert_int_equal(job->hardening, HARDENING_OFF);
+        test_strv_equal(web->env_files, STRV(".env", "-.env.local", "web.env"), "web env_file");
+        test_strv_equal(job->env_files, STRV(".env", "-.env.local"), "job env_file");
+        assert_int_equal(web->memory_restart, 400ULL << 20);
+        test_strv_equal(web->writable, STRV("/var/lib/web"), "writable");
+        assert_int_equal(web->stderr_priority, 3);
+        assert_int_equal(job->stderr_priority, 4);
+        assert_string_equal(job->schedule, "daily");
+        assert_true(job->schedule_persistent);
+        assert_null(web->schedule);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_env_merge_order),
@@ -295,6 +321,7 @@ int main(void) {
                 cmocka_unit_test(test_relative_path),
                 cmocka_unit_test(test_include),
                 cmocka_unit_test(test_enum_strings),
+                cmocka_unit_test(test_production_settings),
         };
         return cmocka_run_group_tests_name("procfile-settings", tests, procfile_test_setup,
                                            procfile_test_teardown);
