@@ -51,7 +51,7 @@ int procfile_resolve(Procfile *p, int auto_scale, const char *default_app, Procf
 
 /* Default values, shared by the built-ins, the parser and the documentation tests. */
 #define PROCESS_DEFAULT_SCALE 1
-#define PROCESS_DEFAULT_RESTART_DELAY_MS 100
+#define PROCESS_DEFAULT_RESTART_DELAY_MS 0
 #define PROCESS_DEFAULT_RESTART_BURST 60
 #define PROCESS_DEFAULT_RESTART_INTERVAL_S 60
 #define PROCESS_DEFAULT_STOP_TIMEOUT_MS 5000

@@ -101,7 +101,7 @@ static void test_process_settings(void **state _unused_) {
         const Process *plain = process(p, "plain"), *full = process(p, "full");
 
         assert_int_equal(plain->restart, RESTART_ON_FAILURE);
-        assert_int_equal(plain->restart_delay_ms, 100);
+        assert_int_equal(plain->restart_delay_ms, 0);
         assert_int_equal(plain->restart_burst, 60);
         assert_int_equal(plain->restart_interval_s, 60);
         assert_int_equal(plain->stop_timeout_ms, 5000);
