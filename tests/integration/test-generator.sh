@@ -41,8 +41,8 @@ printf 'dir = "/srv/blog";\nfork = { site = "/bin/sleep 1000"; };\n' | sandbox_w
 tap_ok "systemctl daemon-reload" sandbox_run systemctl daemon-reload
 
 units=$(sandbox_run systemctl list-unit-files --no-legend 'shop*' | awk '{print $1 " " $2}' | LC_ALL=C sort)
-tap_is "$units" "$(printf '%s\n' 'shop-background@.service generated' 'shop-up.service generated' \
-    'shop-down.service generated' 'shop-web.socket generated' \
+tap_is "$units" "$(printf '%s\n' 'shop-background@.service generated' 'shop-down.service generated' \
+    'shop-up.service generated' 'shop-web.socket generated' \
     'shop-web@.service generated' 'shop.target generated')" "the app's units are generated"
 tap_is "$(sandbox_run systemctl show -p Wants --value shop.target | tr ' ' '\n' | sort | tr '\n' ' ')" \
     "shop-background@1.service shop-web.socket shop-web@1.service shop-web@2.service shop-web@3.service " \
@@ -50,7 +50,7 @@ tap_is "$(sandbox_run systemctl show -p Wants --value shop.target | tr ' ' '\n' 
 tap_is "$(sandbox_run systemctl list-unit-files --no-legend 'broken*' | wc -l)" "0" \
     "the broken procfile gets no units"
 tap_is "$(sandbox_run systemctl list-unit-files --no-legend 'blog*' | awk '{print $1}' | LC_ALL=C sort | tr '\n' ' ')" \
-    "blog-site@.service blog-up.service blog-down.service blog.target " "a procfile without app is named after its file"
+    "blog-down.service blog-site@.service blog-up.service blog.target " "a procfile without app is named after its file"
 
 env_json=$(environment_of shop-web@2.service)
 tap_ok "PANDORA_INSTANCE is the instance" grep -q '"PANDORA_INSTANCE=2"' <<<"$env_json"

@@ -19,7 +19,7 @@ printf 'dir = "/srv/blog";\nautostart = true;\nfork = { site = "/bin/sleep infin
     sandbox_write /root/.config/pandora/blog.procfile
 tap_ok "root's user manager starts" sandbox_run systemctl start user@0.service
 tap_is "$(as_user systemctl --user list-unit-files --no-legend 'blog*' | awk '{print $1 " " $2}' | tr '\n' ' ')" \
-    "blog-site@.service generated blog-up.service generated blog-down.service generated blog.target generated " \
+    "blog-down.service generated blog-site@.service generated blog-up.service generated blog.target generated " \
     "the user generator reads ~/.config/pandora"
 tap_is "$(as_user systemctl --user show -p WantedBy --value blog.target)" "default.target" \
     "autostart links the app from default.target"
