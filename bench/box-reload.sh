@@ -12,14 +12,16 @@
 #            the other version (pm2 keeps the script path it was started with) and runs
 #            `pm2 reload NAME`.
 # Each run, for each mode (keep-alive, and a new connection per request: wrk -H "Connection: close"):
-#   1. steady state: wrk for STEADY seconds, no reload;
-#   2. right after, the same wrk started, 0.2 s later the reload command, 0.2 s after it returns
-#      wrk is stopped (SIGINT; wrk then prints its summary as at the end of -d);
+#   1. steady state: a window of the load around `sleep STEADY`, no reload;
+#   2. right after, the same window around the reload command (wrk starts, 0.2 s later the command,
+#      0.2 s after it returns no new request is sent, 0.1 s later wrk stops and prints);
 #   3. 10 GETs must all answer with the new reply.
 # The load is wrk -t1 -c4 with wrk-reload.lua, which paces each connection (2 ms before each
 # request: at most ~2,000 req/s), so that the machine has CPU to spare and the latency is the
 # handover's, not a saturated CPU's queueing. Recorded per run: failed requests during the reload
-# window (wrk's socket errors: connect, read, write, timeout; and responses >= 400), p99 and max
+# window (requests sent and never answered, counted by wrk-reload.lua, and responses >= 400; wrk's
+# own socket errors go into the notes: with keep-alive they also count idle connections that the
+# old process closed, with no request on them), p99 and max
 # latency in the steady window and in the reload window, their ratio (p99 reload / p99 steady), and
 # the reload command's wall time (pm2's includes its CLI's Node.js start-up, ~0.3 s; pandora-gen is
 # C). The steady window's failures go into the notes.
@@ -39,7 +41,8 @@ steady=2
 modes=(keep-alive close)
 if $smoke; then steady=1 modes=(close); fi
 
-wrk_pid='' last_log=''
+wrk_pid='' last_log='' window_us=0 window_status=0
+stop_file=$work/stop
 pm2_started=false
 cleanup() {
     [[ -z $wrk_pid ]] || kill -INT "$wrk_pid" 2>/dev/null || true
@@ -84,45 +87,71 @@ us_ms() {
     printf '%d.%03d' $(($1 / 1000)) $(($1 % 1000))
 }
 
-# reload_run SUBJECT MODE RUN EXPECT COMMAND...: one measurement: steady window, then COMMAND (the
-# reload) under the same load; records the row's figures. EXPECT is the reply the new version gives.
-reload_run() {
-    local subject=$1 mode=$2 run=$3 expect=$4 out t0 dur_us status log ratio label
+# window MODE LOG COMMAND...: wrk under MODE's load while COMMAND runs: wrk starts, COMMAND starts
+# 0.2 s later, 0.2 s after it returns no connection sends again (the stop file), 0.1 s later wrk is
+# stopped (SIGINT: it prints its summary as at the end of -d). wrk's output goes to LOG.wrk,
+# COMMAND's to LOG.out; sets window_us (COMMAND's wall time) and window_status (its exit status).
+window() {
+    local mode=$1 log=$2 t0
     local -a args
-    local new s_n s_c s_r s_w s_s s_t s_p50 s_p99 s_max
-    local r_n r_d r_c r_r r_w r_s r_t r_p50 r_p99 r_max
-    shift 4
+    shift 2
     mapfile -t args < <(wrk_args "$mode")
-    label="$subject, $(mode_name "$mode")"
-    out=$(wrk "${args[@]}" -d"${steady}s" "$url") || true
-    read -r s_n _ s_c s_r s_w s_s s_t s_p50 s_p99 s_max <<<"$(bench_line "$out")"
-    if [[ -z ${s_max:-} ]]; then
-        skip 7 "$label" "wrk printed no figures in the steady window: $(tail -n 1 <<<"$out")"
-        return 1
-    fi
-    log=$work/$subject-$mode-$run
-    last_log=$log.out
-    wrk "${args[@]}" -d60s "$url" >"$log.wrk" 2>&1 &
+    rm -f "$stop_file"
+    BENCH_STOP_FILE=$stop_file wrk "${args[@]}" -d60s "$url" >"$log.wrk" 2>&1 &
     wrk_pid=$!
     sleep 0.2
     t0=$EPOCHREALTIME
-    status=0
-    "$@" >"$log.out" 2>&1 || status=$?
-    dur_us=$(( ${EPOCHREALTIME//[.,]/} - ${t0//[.,]/} ))
+    window_status=0
+    "$@" >"$log.out" 2>&1 || window_status=$?
+    window_us=$(( ${EPOCHREALTIME//[.,]/} - ${t0//[.,]/} ))
     sleep 0.2
+    touch "$stop_file"
+    sleep 0.1
     kill -INT "$wrk_pid" 2>/dev/null || true
     wait "$wrk_pid" 2>/dev/null || true
-    wrk_pid=
-    read -r r_n r_d r_c r_r r_w r_s r_t r_p50 r_p99 r_max <<<"$(bench_line "$(cat "$log.wrk")")"
-    if [[ -z ${r_max:-} ]]; then
+    wrk_pid=''
+}
+
+# lost SENT ANSWERED: the requests wrk sent that got no answer. wrk calls the script's request()
+# once more than it sends (SENT - ANSWERED is 1 in a window where nothing happens, with 1 or 2
+# threads), hence the 1.
+lost() {
+    local n=$(($1 - $2 - 1))
+    echo $((n < 0 ? 0 : n))
+}
+
+# reload_run SUBJECT MODE RUN EXPECT COMMAND...: one measurement: a steady window (sleep STEADY),
+# then one around COMMAND (the reload), same load; records the row's figures. EXPECT is the reply
+# the new version gives.
+reload_run() {
+    local subject=$1 mode=$2 run=$3 expect=$4 ratio label new log s_failed r_failed dur_us
+    local s_n s_c s_r s_w s_s s_t s_p50 s_p99 s_max s_sent s_ans
+    local r_n r_d r_c r_r r_w r_s r_t r_p50 r_p99 r_max r_sent r_ans
+    shift 4
+    label="$subject, $(mode_name "$mode")"
+    log=$work/$subject-$mode-$run
+    last_log=$log.out
+    window "$mode" "$log-steady" sleep "$steady"
+    read -r s_n _ s_c s_r s_w s_s s_t s_p50 s_p99 s_max s_sent s_ans <<<"$(bench_line "$(cat "$log-steady.wrk")")"
+    if [[ -z ${s_ans:-} ]]; then
+        skip 7 "$label" "wrk printed no figures in the steady window: $(tail -n 1 "$log-steady.wrk")"
+        return 1
+    fi
+    window "$mode" "$log" "$@"
+    dur_us=$window_us
+    read -r r_n r_d r_c r_r r_w r_s r_t r_p50 r_p99 r_max r_sent r_ans <<<"$(bench_line "$(cat "$log.wrk")")"
+    if [[ -z ${r_ans:-} ]]; then
         skip 7 "$label" "wrk printed no figures in the reload window: $(tail -n 1 "$log.wrk")"
         return 1
     fi
-    if [[ $status -ne 0 ]]; then
-        skip 7 "$label" "run $run: the reload exited $status: $(tail -n 2 "$log.out" | paste -sd' ')"
+    if [[ $window_status -ne 0 ]]; then
+        skip 7 "$label" "run $run: the reload exited $window_status: $(tail -n 2 "$log.out" | paste -sd' ')"
         return 1
     fi
-    record 7 "$label: failed requests" 2 requests $((r_c + r_r + r_w + r_s + r_t))
+    # Failed: never answered, or answered with a status >= 400.
+    s_failed=$(( $(lost "$s_sent" "$s_ans") + s_s ))
+    r_failed=$(( $(lost "$r_sent" "$r_ans") + r_s ))
+    record 7 "$label: failed requests" 2 requests "$r_failed"
     record 7 "$label: p99 steady" 2 ms "$(us_ms "$s_p99")"
     record 7 "$label: p99 during reload" 2 ms "$(us_ms "$r_p99")"
     ratio=$(awk -v a="$r_p99" -v b="$s_p99" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "inf" }')
@@ -131,13 +160,13 @@ reload_run() {
     record 7 "$label: max during reload" 2 ms "$(us_ms "$r_max")"
     record 7 "$label: reload duration" 2 ms "$(us_ms "$dur_us")"
     answers_all "$expect" && new=yes || new=NO
-    note 7 "$label, run $run (to \"$expect\"): reload $(us_ms "$dur_us") ms; steady ${steady} s: $s_n requests," \
-        "p50/p99/max $(us_ms "$s_p50")/$(us_ms "$s_p99")/$(us_ms "$s_max") ms, errors connect/read/write/status/timeout" \
-        "$s_c/$s_r/$s_w/$s_s/$s_t; reload window $(us_ms "$r_d") ms: $r_n requests," \
-        "p50/p99/max $(us_ms "$r_p50")/$(us_ms "$r_p99")/$(us_ms "$r_max") ms, errors $r_c/$r_r/$r_w/$r_s/$r_t;" \
-        "every answer afterwards the new one: $new"
+    note 7 "$label, run $run (to \"$expect\"): reload $(us_ms "$dur_us") ms;" \
+        "steady window: $s_n requests, p50/p99/max $(us_ms "$s_p50")/$(us_ms "$s_p99")/$(us_ms "$s_max") ms, $s_failed failed," \
+        "wrk's errors connect/read/write/status/timeout $s_c/$s_r/$s_w/$s_s/$s_t;" \
+        "reload window $(us_ms "$r_d") ms: $r_n requests, p50/p99/max $(us_ms "$r_p50")/$(us_ms "$r_p99")/$(us_ms "$r_max") ms," \
+        "$r_failed failed, wrk's errors $r_c/$r_r/$r_w/$r_s/$r_t; every answer afterwards the new one: $new"
     say "row 7: $label, run $run: reload $(us_ms "$dur_us") ms, p99 $(us_ms "$s_p99") -> $(us_ms "$r_p99") ms," \
-        "max $(us_ms "$s_max") -> $(us_ms "$r_max") ms, failed $((r_c + r_r + r_w + r_s + r_t)), new code: $new"
+        "max $(us_ms "$s_max") -> $(us_ms "$r_max") ms, failed $r_failed (steady $s_failed), wrk's read errors $r_r, new code: $new"
     sleep 0.5
 }
 
@@ -170,7 +199,7 @@ else
             reload_run pandora "$mode" "$i" "$expect" pandora-gen --reload "$work/pandora/procfile" || break 2
         done
     done
-    say "pandora: restarts $(systemctl show -P NRestarts rel-web@1.service rel-web@2.service | paste -sd/)" \
+    say "pandora: restarts $(systemctl show -P NRestarts rel-web@1.service rel-web@2.service | grep . | paste -sd/)" \
         "(0/0: every run was a handover); the last reload said: $(paste -sd' ' "$last_log" 2>/dev/null || true)"
 fi
 pandora-gen --remove rel >/dev/null
