@@ -377,8 +377,10 @@ static void write_timer(const Renderer *r, const Process *process, FILE *f) {
                 write_unit_head(r, f, what);
         fprintf(f, "PartOf=%s.target\n\n[Timer]\nOnCalendar=", app);
         unit_write_verbatim(f, process->schedule);
-        fprintf(f, "\nPersistent=%s\nUnit=%s-%s@1.service\n", process->schedule_persistent ? "yes" : "no", app,
-                process->name);
+        /* systemd's default AccuracySec= of a minute would let a job run up to a minute late: app jobs
+         * (reports, cleanups, a cron_restart) expect their time, to the second. */
+        fprintf(f, "\nAccuracySec=1s\nPersistent=%s\nUnit=%s-%s@1.service\n",
+                process->schedule_persistent ? "yes" : "no", app, process->name);
 }
 
 static bool has_instances(const Procfile *p) {
