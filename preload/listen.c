@@ -13,7 +13,9 @@
  *   take the socket from fd 3 and never call listen() (it is listening already);
  * - with $PANDORA_LISTEN_REUSEPORT (no `listen`, scale > 1), a TCP bind() to a fixed port sets
  *   SO_REUSEPORT first, so that every instance binds it and the kernel spreads the connections;
- * - a bind() that fails with EADDRINUSE is reported to the agent, which says so in the journal.
+ * - a bind() that fails with EADDRINUSE is reported to the agent, which says so in the journal;
+ * - while the agent drains this generation (a reload hands over to the next), accept() on a shared
+ *   socket takes nothing more, so that the stop that follows cuts no request.
  *
  * Every other call is untouched and costs one branch: accept() checks its socket only until each
  * shared socket was reported once, and read() and write() are not interposed at all, so requests
@@ -30,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -54,6 +57,10 @@ static int (*real_listen)(int, int);
 static int (*real_accept)(int, struct sockaddr *, socklen_t *);
 static int (*real_accept4)(int, struct sockaddr *, socklen_t *, int);
 
+/* The drain flag of this process's generation (a byte of a memfd the agent raises before stopping
+ * the generation); NULL: none. */
+static const volatile char *drain;
+
 /* Which shared sockets this process has told the agent it listens on; fork() copies it. */
 static bool told[LISTEN_ADDRESS_MAX];
 static size_t n_untold;
@@ -67,6 +74,24 @@ static void resolve_real(void) {
                 real_accept = (int (*)(int, struct sockaddr *, socklen_t *)) dlsym(RTLD_NEXT, "accept");
         if (!real_accept4)
                 real_accept4 = (int (*)(int, struct sockaddr *, socklen_t *, int)) dlsym(RTLD_NEXT, "accept4");
+}
+
+/* Maps the drain flag. The fd stays open, at the same number, for the programs this one starts (npm
+ * starting node): each maps it too. */
+static void drain_init(void) {
+        const char *e = getenv("PANDORA_LISTEN_DRAIN_FD");
+        char *end;
+        long fd;
+        void *p;
+
+        if (!e)
+                return;
+        fd = strtol(e, &end, 10);
+        if (end == e || *end || fd < 3 || fd > 65535)
+                return;
+        p = mmap(NULL, 1, PROT_READ, MAP_SHARED, (int) fd, 0);
+        if (p != MAP_FAILED)
+                drain = p;
 }
 
 /* Reads the environment once, before main(): the app may change it later. */
@@ -89,6 +114,7 @@ __attribute__((constructor)) static void listen_init(void) {
         n_shared = r > 0 ? (size_t) r : 0;
         n_untold = n_shared;
         reuseport = getenv("PANDORA_LISTEN_REUSEPORT") != NULL;
+        drain_init();
 }
 
 /* Sends request to the agent and waits for its answer; with ret_fd, the answer must carry an fd.
@@ -252,14 +278,42 @@ static void check_accept(int fd) {
                 tell_listening(i);
 }
 
+/* While this generation drains, it accepts nothing more on a shared socket: the new generation does.
+ * An event loop (O_NONBLOCK) is told there is nothing to accept (EAGAIN); a blocking accept() waits for
+ * a signal (the SIGTERM that ends the drain) and fails with EINTR, so that the app's handler runs.
+ * Returns the errno accept() must fail with, or 0 to accept. */
+static int drained(int fd) {
+        int flags;
+
+        if (!drain || !*drain || shared_index(fd) < 0)
+                return 0;
+        flags = fcntl(fd, F_GETFL);
+        if (flags >= 0 && (flags & O_NONBLOCK))
+                return EAGAIN;
+        pause();
+        return EINTR;
+}
+
 EXPORT int accept(int fd, struct sockaddr *sa, socklen_t *len) {
+        int e;
+
         resolve_real();
         check_accept(fd);
+        if ((e = drained(fd)) > 0) {
+                errno = e;
+                return -1;
+        }
         return real_accept(fd, sa, len);
 }
 
 EXPORT int accept4(int fd, struct sockaddr *sa, socklen_t *len, int flags) {
+        int e;
+
         resolve_real();
         check_accept(fd);
+        if ((e = drained(fd)) > 0) {
+                errno = e;
+                return -1;
+        }
         return real_accept4(fd, sa, len, flags);
 }

@@ -28,6 +28,9 @@ static void context_done(Context *c) {
         lifecycle_done(&c->lifecycle);
         notify_server_done(&c->notify);
         listen_share_done(&c->listen_share);
+        c->drain_timer = sd_event_source_disable_unref(c->drain_timer);
+        if (c->drain_fd >= 0)
+                close(c->drain_fd);
         context_reload_done(c);
         c->deadline_timer = sd_event_source_disable_unref(c->deadline_timer);
         c->watchdog_timer = sd_event_source_disable_unref(c->watchdog_timer);
@@ -193,6 +196,8 @@ static int context_setup(Context *c) {
         }
         r = context_setup_listen(c);
         if (r >= 0)
+                c->drain_fd = context_new_drain(c);
+        if (r >= 0)
                 r = context_setup_control(c);
         if (r < 0)
                 return r;
@@ -209,6 +214,7 @@ static int fail_early(int status, int error) {
 
 int agent_run(const AgentOptions *o) {
         _cleanup_(context_done) Context c = { .options = o, .notify.fd = -1, .listen_share.fd = -1, .control.fd = -1, .generation = 1,
+                                      .drain_fd = -1, .next_drain_fd = -1,
                                       .reload_connection = -1 };
         int r;
 

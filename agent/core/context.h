@@ -65,6 +65,9 @@ typedef struct Context {
         unsigned generation;            /* reloads completed */
         unsigned memory_over;           /* consecutive samples above memory_restart */
         ListenShare listen_share;       /* the interposer's requests (share.c); fd -1: not shared */
+        int drain_fd;                   /* the running generation's drain flag (a memfd); -1: none */
+        int next_drain_fd;              /* a reload's new generation's */
+        sd_event_source *drain_timer;   /* the old generation drains, then is stopped */
         const char *listen_preload;     /* the interposer for children's LD_PRELOAD; NULL: none */
         bool listen_reuseport;          /* no `listen`, scale > 1: children bind with SO_REUSEPORT */
         bool reuseport_logged;
@@ -128,8 +131,16 @@ void context_metrics_done(Context *c);
  * Logs and returns a negative errno when the request socket can't be opened. */
 int context_setup_listen(Context *c);
 
-/* share.c: what a child's environment needs for the interposer. */
-void context_listen_env(const Context *c, ChildEnvOptions *o);
+/* share.c: what a child's environment needs for the interposer; drain_fd: its generation's flag. */
+void context_listen_env(const Context *c, int drain_fd, ChildEnvOptions *o);
+
+/* share.c: a new drain flag for a generation (a memfd holding one byte, 0), or -1 when the instance
+ * shares no socket or it can't be made. */
+int context_new_drain(const Context *c);
+
+/* share.c: raises the flag: that generation's processes accept no more connections on the shared
+ * sockets, so that none is cut when they are stopped; the other generation takes them. */
+void context_drain(int drain_fd);
 
 /* share.c: writes the unit's shared addresses, "[::]:3000, /run/app.sock", into buf. */
 void context_listen_addresses(const Context *c, char *buf, size_t size);

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <unistd.h>
 #include <systemd/sd-daemon.h>
 
 #include "agent/core/context.h"
@@ -128,6 +129,9 @@ static void free_next(Context *c) {
         c->next_procfile = procfile_free(c->next_procfile);
         c->next_process = NULL;
         c->next_ready = false;
+        if (c->next_drain_fd >= 0)
+                close(c->next_drain_fd);
+        c->next_drain_fd = -1;
         c->reload_error = mfree(c->reload_error);
         c->reload_timer = sd_event_source_disable_unref(c->reload_timer);
 }
@@ -145,6 +149,27 @@ static void reload_failed(Context *c) {
         free_next(c);
 }
 
+/* How long the old generation stops accepting before it is asked to stop: what it accepted just
+ * before finishes, what comes now goes to the new generation, and no request is cut by the SIGTERM. */
+#define DRAIN_USEC (200 * 1000ULL)
+
+static int on_drained(sd_event_source *s _unused_, uint64_t usec _unused_, void *userdata) {
+        Context *c = userdata;
+
+        c->drain_timer = sd_event_source_disable_unref(c->drain_timer);
+        lifecycle_stop(&c->lifecycle);
+        return 0;
+}
+
+static void drain_then_stop(Context *c) {
+        if (c->drain_fd < 0 ||
+            sd_event_add_time_relative(c->event, &c->drain_timer, CLOCK_MONOTONIC, DRAIN_USEC, 1, on_drained, c) < 0) {
+                lifecycle_stop(&c->lifecycle);
+                return;
+        }
+        context_drain(c->drain_fd);
+}
+
 static void on_next_event(Lifecycle *l, LifecycleEvent event, Task *t, void *userdata) {
         Context *c = userdata;
 
@@ -154,7 +179,7 @@ static void on_next_event(Lifecycle *l, LifecycleEvent event, Task *t, void *use
                 c->reload_timer = sd_event_source_disable_unref(c->reload_timer);
                 reload_log(c, LOG_INFO, PANDORA_MESSAGE_RELOAD_READY,
                            "Reload: the new generation is ready, stopping the old one");
-                lifecycle_stop(&c->lifecycle);
+                drain_then_stop(c);
                 break;
         case LIFECYCLE_STOPPING:
                 if (!c->next_ready && !c->reload_error) {
@@ -204,6 +229,10 @@ bool context_reload_complete(Context *c) {
         c->process = c->next_process;
         c->next_process = NULL;
         c->next_ready = false;
+        if (c->drain_fd >= 0)
+                close(c->drain_fd);
+        c->drain_fd = c->next_drain_fd;
+        c->next_drain_fd = -1;
         c->generation++;
         metrics_add(&c->metrics, METRIC_RELOADS, 1);
         reload_log(c, LOG_INFO, PANDORA_MESSAGE_RELOADED, "Reloaded: generation %u runs, the old one stopped",
@@ -285,6 +314,7 @@ static void reload_start(Context *c, int connection) {
                 return;
         }
         lifecycle_init(c->next, c->lifecycle.stop_window_usec, context_now, on_next_event, c);
+        c->next_drain_fd = context_new_drain(c);
         r = context_add_tasks_to(c, c->next, pf, c->next_process);
         if (r >= 0)
                 r = sd_event_add_time_relative(c->event, &c->reload_timer, CLOCK_MONOTONIC,

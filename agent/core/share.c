@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "agent/core/context.h"
@@ -145,9 +146,12 @@ int context_setup_listen(Context *c) {
         return 0;
 }
 
-void context_listen_env(const Context *c, ChildEnvOptions *o) {
+void context_listen_env(const Context *c, int drain_fd, ChildEnvOptions *o) {
         if (!c->listen_preload)
                 return;
+        /* spawn() puts the flag right after the listening sockets. */
+        if (drain_fd >= 0)
+                o->listen_drain_fd = 3 + (int) c->n_listen_fds;
         o->listen_preload = c->listen_preload;
         o->listen_socket = c->listen_share.address;
         o->listen_description = c->listen_share.description;
@@ -164,4 +168,24 @@ void context_listen_addresses(const Context *c, char *buf, size_t size) {
                 listen_address_to_string(&c->listen_share.sockets[i], buf + used, size - used);
                 used += strlen(buf + used);
         }
+}
+
+int context_new_drain(const Context *c) {
+        int fd;
+
+        if (!c->listen_preload || c->listen_share.n_sockets == 0)
+                return -1;
+        fd = memfd_create("pandora-drain", MFD_CLOEXEC);
+        if (fd < 0)
+                return -1;
+        if (ftruncate(fd, 1) < 0) {
+                close(fd);
+                return -1;
+        }
+        return fd;
+}
+
+void context_drain(int drain_fd) {
+        if (drain_fd >= 0)
+                (void) pwrite(drain_fd, "1", 1, 0);
 }

@@ -38,6 +38,7 @@ typedef struct Generation {
         Lifecycle *lifecycle;
         const Process *process;
         char **base_env;                /* the unit's environment with the process's env of this model */
+        int drain_fd;                   /* the generation's drain flag; -1: none */
 } Generation;
 
 static int add_exec(Context *c, const Generation *g, const char *name, char * const *argv, const char *config_json,
@@ -55,12 +56,13 @@ static int add_exec(Context *c, const Generation *g, const char *name, char * co
         Task *t;
         int r;
 
-        context_listen_env(c, &o);
+        context_listen_env(c, g->drain_fd, &o);
         r = exec_service_new(c->event, name, argv, g->base_env, &o, ready == SERVICE_READY_NOTIFY, &s);
         if (r < 0)
                 return r;
         if (ready == SERVICE_READY_LISTENING)
                 exec_service_wait_listening(s, listen_timeout_usec(g->process));
+        s->drain_fd = g->drain_fd;
         s->exits = ready == SERVICE_READY_EXITED;
         /* The service's own setting, else its process's, else info as systemd logs a unit's stderr. */
         if (stderr_priority < 0)
@@ -172,7 +174,8 @@ static int child_base_env(const Procfile *pf, const Process *p, char ***ret) {
 
 int context_add_tasks_to(Context *c, Lifecycle *l, const Procfile *pf, const Process *p) {
         _cleanup_strv_free_ char **env = NULL;
-        Generation g = { .lifecycle = l, .process = p };
+        Generation g = { .lifecycle = l, .process = p,
+                         .drain_fd = l == &c->lifecycle ? c->drain_fd : c->next_drain_fd };
         int r;
 
         r = child_base_env(pf, p, &env);

@@ -18,7 +18,7 @@
 static const char * const rewritten[] = {
         "NOTIFY_SOCKET", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", "WATCHDOG_USEC", "WATCHDOG_PID",
         "PANDORA_SERVICE", "PANDORA_SERVICE_CONFIG", "PANDORA_METRICS_SOCKET",
-        "PANDORA_LISTEN", "PANDORA_LISTEN_SOCKET", "PANDORA_LISTEN_REUSEPORT",
+        "PANDORA_LISTEN", "PANDORA_LISTEN_SOCKET", "PANDORA_LISTEN_REUSEPORT", "PANDORA_LISTEN_DRAIN_FD",
 };
 
 static bool is_rewritten(const char *entry) {
@@ -92,6 +92,8 @@ static int add_listen(char ***env, const ChildEnvOptions *o) {
                 r = strv_env_set(env, "PANDORA_LISTEN", o->listen_description);
         if (r >= 0 && o->listen_reuseport)
                 r = strv_env_set(env, "PANDORA_LISTEN_REUSEPORT", "1");
+        if (r >= 0 && o->listen_drain_fd > 0)
+                r = add_fmt(env, "PANDORA_LISTEN_DRAIN_FD", (uint64_t) o->listen_drain_fd);
         return r;
 }
 

@@ -27,6 +27,8 @@ typedef struct ChildEnvOptions {
         const char *listen_socket;      /* PANDORA_LISTEN_SOCKET */
         const char *listen_description; /* PANDORA_LISTEN; NULL: no shared sockets */
         bool listen_reuseport;          /* PANDORA_LISTEN_REUSEPORT=1 */
+        int listen_drain_fd;            /* PANDORA_LISTEN_DRAIN_FD, the child's fd number of the drain flag;
+                                         * 0: none */
 } ChildEnvOptions;
 
 /* Builds a child's environment from base (an environment block such as environ): drops base's

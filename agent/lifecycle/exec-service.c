@@ -41,7 +41,8 @@ static int on_child_exit(sd_event_source *source _unused_, const siginfo_t *si, 
 
 /* Spawns the child with its output going to a new capture. */
 static int exec_spawn(ExecService *s, pid_t *ret_pid) {
-        SpawnOptions o = { .n_listen_fds = s->n_listen_fds, .stdout_fd = -1, .stderr_fd = -1 };
+        SpawnOptions o = { .n_listen_fds = s->n_listen_fds, .stdout_fd = -1, .stderr_fd = -1,
+                           .drain_fd = s->drain_fd };
         LogCapture *capture;
         pid_t pid;
         int r;
@@ -160,7 +161,7 @@ int exec_service_new(sd_event *e, const char *name, char * const *argv, char * c
         if (!s)
                 return -ENOMEM;
         *s = (ExecService) { .event = e, .notify = notify, .n_listen_fds = o->n_listen_fds,
-                             .stderr_priority = LOG_INFO };
+                             .stderr_priority = LOG_INFO, .drain_fd = -1 };
         s->name = name ? strdup(name) : NULL;
         s->argv = strv_copy(argv);
         r = (name && !s->name) || !s->argv ? -ENOMEM : child_env_build(base, o, &s->env);

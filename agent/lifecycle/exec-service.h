@@ -23,6 +23,7 @@ typedef struct ExecService {
         bool notify;                    /* ready = "notify": started at READY=1, not at exec */
         bool exits;                     /* ready = "exited": started when it exits 0 (runs to completion) */
         int stderr_priority;            /* of its stderr lines without <N> or a JSON level; LOG_INFO */
+        int drain_fd;                   /* its generation's drain flag for the interposer, not owned; -1 */
         bool listening;                 /* ready = "listening": started at its first listen() on a shared
                                          * socket (exec_service_handle_listening()) */
         uint64_t listen_timeout_usec;   /* ready = "listening": a failed start after this long */

@@ -60,6 +60,14 @@ static int child_setup_fds(const SpawnOptions *o) {
         for (size_t i = 0; i < o->n_listen_fds; i++)
                 if (fcntl(3 + (int) i, F_SETFD, 0) < 0)
                         return -errno;
+        if (o->drain_fd >= 0) {
+                int target = 3 + (int) o->n_listen_fds;
+
+                if (o->drain_fd != target && dup2(o->drain_fd, target) < 0)
+                        return -errno;
+                if (fcntl(target, F_SETFD, 0) < 0)
+                        return -errno;
+        }
         return 0;
 }
 

@@ -12,6 +12,8 @@ typedef struct SpawnOptions {
         size_t n_listen_fds;    /* fds 3 .. 3+n-1 stay open across exec (close-on-exec cleared) */
         int stdout_fd;          /* dup'ed to 1; -1: inherit the agent's */
         int stderr_fd;          /* dup'ed to 2; -1: inherit the agent's */
+        int drain_fd;           /* put at fd 3 + n_listen_fds, kept across exec (the interposer's drain
+                                 * flag); -1: none */
 } SpawnOptions;
 
 /* Finds name in search_path (colon-separated, as $PATH) unless it holds a slash, when it is taken as

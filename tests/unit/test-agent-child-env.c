@@ -49,7 +49,7 @@ static void test_env_listen(void **state _unused_) {
                                 "PANDORA_LISTEN_REUSEPORT=1", NULL };
         ChildEnvOptions shared = {
                 .listen_preload = "/usr/lib/pandora/libpandora-listen.so", .listen_socket = "@x1",
-                .listen_description = "stream 7 0 [::]:3000",
+                .listen_description = "stream 7 0 [::]:3000", .listen_drain_fd = 4,
         };
         ChildEnvOptions reuseport = {
                 .listen_preload = "/usr/lib/pandora/libpandora-listen.so", .listen_socket = "@x1",
@@ -59,7 +59,8 @@ static void test_env_listen(void **state _unused_) {
         /* The interposer first, the unit's own preload kept after it; stale variables replaced. */
         test_env_one(base, &shared, STRV("PATH=/bin",
                                          "LD_PRELOAD=/usr/lib/pandora/libpandora-listen.so /usr/lib/libjemalloc.so",
-                                         "PANDORA_LISTEN_SOCKET=@x1", "PANDORA_LISTEN=stream 7 0 [::]:3000"));
+                                         "PANDORA_LISTEN_SOCKET=@x1", "PANDORA_LISTEN=stream 7 0 [::]:3000",
+                                         "PANDORA_LISTEN_DRAIN_FD=4"));
         test_env_one((char **) STRV("LD_PRELOAD=/usr/lib/pandora/libpandora-listen.so"), &reuseport,
                      STRV("LD_PRELOAD=/usr/lib/pandora/libpandora-listen.so", "PANDORA_LISTEN_SOCKET=@x1",
                           "PANDORA_LISTEN_REUSEPORT=1"));
