@@ -60,7 +60,8 @@ static int child_setup_fds(const SpawnOptions *o) {
         for (size_t i = 0; i < o->n_listen_fds; i++)
                 if (fcntl(3 + (int) i, F_SETFD, 0) < 0)
                         return -errno;
-        if (o->drain_fd >= 0) {
+        /* 0, 1 and 2 are no drain flag: a zeroed SpawnOptions means none. */
+        if (o->drain_fd > STDERR_FILENO) {
                 int target = 3 + (int) o->n_listen_fds;
 
                 if (o->drain_fd != target && dup2(o->drain_fd, target) < 0)

@@ -13,7 +13,7 @@ typedef struct SpawnOptions {
         int stdout_fd;          /* dup'ed to 1; -1: inherit the agent's */
         int stderr_fd;          /* dup'ed to 2; -1: inherit the agent's */
         int drain_fd;           /* put at fd 3 + n_listen_fds, kept across exec (the interposer's drain
-                                 * flag); -1: none */
+                                 * flag); -1 (or 0..2): none */
 } SpawnOptions;
 
 /* Finds name in search_path (colon-separated, as $PATH) unless it holds a slash, when it is taken as
