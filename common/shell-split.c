@@ -101,3 +101,42 @@ int shell_split(const char *line, char ***ret_words) {
         *ret_words = TAKE_PTR(words);
         return 0;
 }
+
+int shell_find_operator(const char *line, char **ret_word) {
+        char quote = 0;
+
+        for (const char *s = line; *s; s++) {
+                if (quote == '\'') {
+                        quote = *s == '\'' ? 0 : quote;
+                        continue;
+                }
+                if (*s == '\\' && s[1]) {
+                        s++;
+                        continue;
+                }
+                if (quote == '"') {
+                        quote = *s == '"' ? 0 : quote;
+                        continue;
+                }
+                if (*s == '\'' || *s == '"') {
+                        quote = *s;
+                        continue;
+                }
+                if (strchr("|&;<>`", *s)) {
+                        const char *start = s, *end = s;
+                        char *word;
+
+                        /* The whole blank-separated word: "2>&1", not ">". */
+                        while (start > line && !strchr(BLANKS, start[-1]))
+                                start--;
+                        while (*end && !strchr(BLANKS, *end))
+                                end++;
+                        word = strndup(start, end - start);
+                        if (!word)
+                                return -ENOMEM;
+                        *ret_word = word;
+                        return 1;
+                }
+        }
+        return 0;
+}

@@ -217,6 +217,32 @@ static int command_add_interpreter(char ***argv) {
 }
 
 /* Reads a command line (`entry`, `exec`, a `fork` or `cluster` entry) into argv. */
+/* `entry` and `exec` go to execve(), never through a shell: a leading VAR=value or an operator would
+ * reach the program as an argument (or be run as a program), so they are refused with what to write. */
+static int check_shell_syntax(Parser *p, const config_setting_t *s, const char *line, char * const *words) {
+        _cleanup_free_ char *op = NULL;
+        const char *eq = strchr(words[0], '=');
+        int r;
+
+        if (eq && eq > words[0]) {
+                _cleanup_free_ char *name = strndup(words[0], eq - words[0]);
+
+                if (!name)
+                        return -ENOMEM;
+                if (env_name_is_valid(name))
+                        return parser_error(p, s, "'%s' sets a variable, but the command is not run through a "
+                                            "shell: put it in env = { %s = \"%s\"; }", words[0], name, eq + 1);
+        }
+        r = shell_find_operator(line, &op);
+        if (r < 0)
+                return r;
+        if (r > 0)
+                return parser_error(p, s, "'%s' is shell syntax, but the command is not run through a shell "
+                                    "(the journal keeps its output): to use a shell, write \"/bin/sh -c '...'\"",
+                                    op);
+        return 0;
+}
+
 int parser_read_command(Parser *p, const config_setting_t *s, const char *line, char ***ret) {
         _cleanup_strv_free_ char **words = NULL;
         int r;
@@ -226,6 +252,9 @@ int parser_read_command(Parser *p, const config_setting_t *s, const char *line, 
                 return parser_error(p, s, "unterminated quote or trailing backslash");
         if (r == -ENODATA)
                 return parser_error(p, s, "has no words");
+        if (r < 0)
+                return r;
+        r = check_shell_syntax(p, s, line, words);
         if (r < 0)
                 return r;
         r = command_add_interpreter(&words);

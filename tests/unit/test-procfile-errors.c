@@ -173,6 +173,19 @@ static void test_value_errors(void **state _unused_) {
         }
         error_one("processes = { web = { restart = \"sometimes\"; }; };\n", 1,
                   "@F@:1: processes.web.restart: must be \"on-failure\", \"always\" or \"no\"");
+        /* Shell syntax in a command that no shell will run (issue 16, item 4). */
+        error_one("processes = { web = { entry = \"NODE_ENV=production node app.js\"; }; };\n", 1,
+                  "@F@:1: processes.web.entry: 'NODE_ENV=production' sets a variable, but the command is not run "
+                  "through a shell: put it in env = { NODE_ENV = \"production\"; }");
+        error_one("processes = { web = { entry = \"node app.js > app.log 2>&1\"; }; };\n", 1,
+                  "@F@:1: processes.web.entry: '>' is shell syntax, but the command is not run through a shell (the "
+                  "journal keeps its output): to use a shell, write \"/bin/sh -c '...'\"");
+        error_one("services = { s = { exec = \"ls | wc -l\"; }; };\n", 1,
+                  "@F@:1: services.s.exec: '|' is shell syntax, but the command is not run through a shell (the "
+                  "journal keeps its output): to use a shell, write \"/bin/sh -c '...'\"");
+        error_one("processes = { web = { entry = \"node app.js 2>&1\"; }; };\n", 1,
+                  "@F@:1: processes.web.entry: '2>&1' is shell syntax, but the command is not run through a shell "
+                  "(the journal keeps its output): to use a shell, write \"/bin/sh -c '...'\"");
         error_one("processes = { web = { hardening = \"paranoid\"; }; };\n", 1,
                   "@F@:1: processes.web.hardening: must be \"default\", \"strict\" or \"off\"");
         error_one("hardening = 1;\n", 1, "@F@:1: hardening: must be \"default\", \"strict\" or \"off\"");

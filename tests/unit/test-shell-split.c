@@ -91,6 +91,29 @@ static void test_errors(void **state _unused_) {
         test_shell_split_error("   \t\n\r", -ENODATA);
 }
 
+static void test_find_operator_one(const char *line, const char *expected) {
+        _cleanup_free_ char *word = NULL;
+        int r;
+
+        r = shell_find_operator(line, &word);
+        if (expected ? r != 1 || strcmp(word, expected) != 0 : r != 0)
+                fail_msg("shell_find_operator(\"%s\") = %d '%s', expected '%s'", line, r, word ?: "",
+                         expected ?: "(none)");
+}
+
+static void test_find_operator(void **state _unused_) {
+        test_find_operator_one("node app.js", NULL);
+        test_find_operator_one("/bin/sh -c 'a | b > c; d &'", NULL);        /* quoted: one word */
+        test_find_operator_one("grep \"a>b\" x", NULL);
+        test_find_operator_one("echo a\\|b", NULL);                      /* escaped */
+        test_find_operator_one("node app.js > app.log", ">");
+        test_find_operator_one("node app.js 2>&1", "2>&1");
+        test_find_operator_one("a&&b", "a&&b");
+        test_find_operator_one("ls | wc", "|");
+        test_find_operator_one("echo `date`", "`date`");
+        test_find_operator_one("x; y", "x;");
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_words),
@@ -100,6 +123,7 @@ int main(void) {
                 cmocka_unit_test(test_empty_words),
                 cmocka_unit_test(test_no_expansion),
                 cmocka_unit_test(test_errors),
+                cmocka_unit_test(test_find_operator),
         };
         return cmocka_run_group_tests_name("shell-split", tests, NULL, NULL);
 }
