@@ -202,14 +202,13 @@ static int process_persistent(Parser *p, const config_setting_t *s, void *userda
 }
 
 static int process_hardening(Parser *p, const config_setting_t *s, void *userdata) {
-        Hardening h = _HARDENING_INVALID;
+        Process *process = userdata;
+        int r;
 
-        if (config_setting_type(s) == CONFIG_TYPE_STRING)
-                h = hardening_from_string(config_setting_get_string(s));
-        if (h < 0)
-                return parser_error(p, s, "must be \"default\", \"strict\" or \"off\"");
-        ((Process *) userdata)->hardening = h;
-        ((Process *) userdata)->hardening_set = true;
+        r = parser_read_hardening(p, s, &process->hardening);
+        if (r < 0)
+                return r;
+        process->hardening_set = true;
         return 0;
 }
 
@@ -234,16 +233,7 @@ static int process_writable(Parser *p, const config_setting_t *s, void *userdata
 }
 
 static int process_env_file(Parser *p, const config_setting_t *s, void *userdata) {
-        Process *process = userdata;
-        int r;
-
-        r = parser_read_strv(p, s, &process->env_files);
-        if (r < 0)
-                return r;
-        STRV_FOREACH(f, process->env_files)
-                if (!**f || streq(*f, "-") || string_has_control(*f))
-                        return parser_error(p, s, "'%s' must be a file name (\"-\" first: optional)", *f);
-        return 0;
+        return parser_read_env_files(p, s, &((Process *) userdata)->env_files);
 }
 
 /* "512M", "2G", "1073741824", "80%" or "infinity", as MemoryMax= takes them. */

@@ -326,3 +326,27 @@ int parser_read_env(Parser *p, const config_setting_t *group, char ***env) {
 }
 
 
+
+int parser_read_hardening(Parser *p, const config_setting_t *s, Hardening *ret) {
+        Hardening h = _HARDENING_INVALID;
+
+        if (config_setting_type(s) == CONFIG_TYPE_STRING)
+                h = hardening_from_string(config_setting_get_string(s));
+        if (h < 0)
+                return parser_error(p, s, "must be \"default\", \"strict\" or \"off\"");
+        *ret = h;
+        return 0;
+}
+
+/* `env_file`, of the app or of a process: file names, "-" first for an optional one. */
+int parser_read_env_files(Parser *p, const config_setting_t *s, char ***ret) {
+        int r;
+
+        r = parser_read_strv(p, s, ret);
+        if (r < 0)
+                return r;
+        STRV_FOREACH(f, *ret)
+                if (!**f || streq(*f, "-") || string_has_control(*f))
+                        return parser_error(p, s, "'%s' must be a file name (\"-\" first: optional)", *f);
+        return 0;
+}

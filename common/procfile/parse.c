@@ -214,26 +214,11 @@ static int top_dir(Parser *p, const config_setting_t *s, void *userdata _unused_
 }
 
 static int top_hardening(Parser *p, const config_setting_t *s, void *userdata _unused_) {
-        Hardening h = _HARDENING_INVALID;
-
-        if (config_setting_type(s) == CONFIG_TYPE_STRING)
-                h = hardening_from_string(config_setting_get_string(s));
-        if (h < 0)
-                return parser_error(p, s, "must be \"default\", \"strict\" or \"off\"");
-        p->procfile->hardening = h;
-        return 0;
+        return parser_read_hardening(p, s, &p->procfile->hardening);
 }
 
 static int top_env_file(Parser *p, const config_setting_t *s, void *userdata _unused_) {
-        int r;
-
-        r = parser_read_strv(p, s, &p->procfile->env_files);
-        if (r < 0)
-                return r;
-        STRV_FOREACH(f, p->procfile->env_files)
-                if (!**f || streq(*f, "-") || string_has_control(*f))
-                        return parser_error(p, s, "'%s' must be a file name (\"-\" first: optional)", *f);
-        return 0;
+        return parser_read_env_files(p, s, &p->procfile->env_files);
 }
 
 static int top_autostart(Parser *p, const config_setting_t *s, void *userdata _unused_) {
