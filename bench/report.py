@@ -22,6 +22,7 @@ ROWS = {
     "6": ("Logging and metrics", "logging >= 0.9x the bare unit; bus and statsd: recorded"),
     "7": ("Reload under load, 2 instances",
           "pandora: 0 failed requests, p99 during reload <= 2x steady"),
+    "8": ("Procfile load (settings)", "50,000 settings well under 1 s"),
 }
 # For each row, how a peer compares with pandora: "peer/pandora" (lower is better for pandora's
 # value, so >1 means pandora wins) or "pandora/peer" (higher is better).
@@ -32,14 +33,16 @@ RATIO = {"1": ("pandora-gen", "peer/pandora", None), "2": ("pandora-agent", "pee
          "3": ("pandora", "peer/pandora", None), "4": ("pandora", "peer/pandora", {"pm2 cluster", "Pandora.js"}),
          "5": ("pandora", "pandora/peer", {"pm2 cluster", "Pandora.js"}),
          "6": ("pandora-agent", "pandora/peer", {"bare unit (StandardOutput=journal)"}),
-         "7": ("pandora", "peer/pandora", {"pm2 cluster"})}
+         "7": ("pandora", "peer/pandora", {"pm2 cluster"}),
+         "8": ("pandora-agent", "peer/pandora", {"libconfig"})}
 
 
 # Row 5 also runs the unmodified app: "PEER, WHAT" is compared with "pandora, WHAT" (PEER one of the
 # row's peers above), in req/s only (the max/min spread has its target instead).
 # Row 7 likewise: "pm2 cluster, MODE: FIGURE" against "pandora, MODE: FIGURE", in ms (latencies and
 # the reload's duration), not its failed requests or ratios.
-PAIRED_UNITS = {"5": {"req/s"}, "7": {"ms"}}
+# Row 8 likewise: "libconfig, SHAPE" (its parse alone) against "pandora-agent, SHAPE" (the whole load).
+PAIRED_UNITS = {"5": {"req/s"}, "7": {"ms"}, "8": {"ms"}}
 
 
 def base_of(row, subject, unit):

@@ -4,7 +4,8 @@
  * deep-merges it, and services receive it as JSON. */
 
 #include <inttypes.h>
-#include <inttypes.h>
+#include <search.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,11 +51,44 @@ int config_value_append(ConfigValue *parent, ConfigValue *child) {
         return 0;
 }
 
-static ConfigValue **config_value_find_child(ConfigValue *group, const char *name) {
-        for (size_t i = 0; i < group->n_children; i++)
-                if (group->children[i]->name && streq(group->children[i]->name, name))
-                        return &group->children[i];
-        return NULL;
+/* Adds group's child at position i to the name index, unless a child of that name is there: the first
+ * one is the one merged into. */
+static int index_child(struct hsearch_data *names, ConfigValue *group, size_t i) {
+        ENTRY item = { .key = group->children[i]->name, .data = (void *) (uintptr_t) i }, *entry;
+
+        if (!hsearch_r(item, ENTER, &entry, names))
+                return -ENOMEM;
+        return 0;
+}
+
+/* Merges each key of overlay into base's key of that name, found through a hash table of base's keys
+ * (a scan of base per key cost base × overlay, issue 19 finding 8). */
+static int merge_groups(ConfigValue *base, ConfigValue *overlay) {
+        struct hsearch_data names = {};
+        int r = 0;
+
+        /* hcreate_r() wants room to spare: every key of both may end up in it. */
+        if (!hcreate_r(2 * (base->n_children + overlay->n_children) + 1, &names))
+                return -ENOMEM;
+        for (size_t i = 0; i < base->n_children && r >= 0; i++)
+                r = index_child(&names, base, i);
+        for (size_t i = 0; i < overlay->n_children && r >= 0; i++) {
+                ConfigValue *child = TAKE_PTR(overlay->children[i]), **slot;
+                ENTRY *found;
+
+                if (!hsearch_r((ENTRY) { .key = child->name }, FIND, &found, &names)) {
+                        r = config_value_append(base, child);
+                        if (r >= 0)
+                                r = index_child(&names, base, base->n_children - 1);
+                        continue;
+                }
+                slot = &base->children[(uintptr_t) found->data];
+                r = config_value_merge(slot, child);
+                /* The merge may have replaced the child whose name the table points at. */
+                found->key = (*slot)->name;
+        }
+        hdestroy_r(&names);
+        return r;
 }
 
 int config_value_merge(ConfigValue **base, ConfigValue *overlay) {
@@ -65,19 +99,9 @@ int config_value_merge(ConfigValue **base, ConfigValue *overlay) {
                 *base = overlay;
                 return 0;
         }
-
-        for (size_t i = 0; i < overlay->n_children; i++) {
-                ConfigValue *child = TAKE_PTR(overlay->children[i]);
-                ConfigValue **slot = config_value_find_child(*base, child->name);
-
-                r = slot ? config_value_merge(slot, child) : config_value_append(*base, child);
-                if (r < 0) {
-                        config_value_free(overlay);
-                        return r;
-                }
-        }
+        r = merge_groups(*base, overlay);
         config_value_free(overlay);
-        return 0;
+        return r;
 }
 
 static void config_value_write_json(const ConfigValue *v, FILE *f) {

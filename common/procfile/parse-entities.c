@@ -236,6 +236,10 @@ static int process_env_file(Parser *p, const config_setting_t *s, void *userdata
         return parser_read_env_files(p, s, &((Process *) userdata)->env_files);
 }
 
+static int process_secret_env(Parser *p, const config_setting_t *s, void *userdata) {
+        return parser_read_secret_env(p, s, &((Process *) userdata)->secret_env);
+}
+
 /* "512M", "2G", "1073741824", "80%" or "infinity", as MemoryMax= takes them. */
 static bool size_is_valid(const char *s) {
         size_t digits = strspn(s, "0123456789");
@@ -324,6 +328,10 @@ static int process_group(Parser *p, const config_setting_t *s, void *userdata) {
         return parser_read_line(p, s, &((Process *) userdata)->group);
 }
 
+static int process_dynamic_user(Parser *p, const config_setting_t *s, void *userdata) {
+        return parser_read_bool(p, s, &((Process *) userdata)->dynamic_user);
+}
+
 static const SettingTable process_table[] = {
         { "scale", process_scale },
         { "entry", process_entry },
@@ -347,6 +355,7 @@ static const SettingTable process_table[] = {
         { "stderr_priority", process_stderr_priority },
         { "writable", process_writable },
         { "env_file", process_env_file },
+        { "secret_env", process_secret_env },
         { "memory_max", process_memory_max },
         { "memory_high", process_memory_high },
         { "memory_restart", process_memory_restart },
@@ -356,6 +365,7 @@ static const SettingTable process_table[] = {
         { "nofile", process_nofile },
         { "user", process_user },
         { "group", process_group },
+        { "dynamic_user", process_dynamic_user },
 };
 
 /* Copies a libconfig setting into a ConfigValue tree that outlives the parser. */

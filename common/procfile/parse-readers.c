@@ -14,6 +14,7 @@
 
 #include "common/names.h"
 #include "common/path-util.h"
+#include "common/procfile/env-merge.h"
 #include "common/procfile/parse.h"
 #include "common/shell-split.h"
 #include "common/string-util.h"
@@ -283,15 +284,20 @@ int parser_check_unit_part(Parser *p, const config_setting_t *s, const char *nam
 
 /* env groups: names checked for the environment block, values of any scalar type turned into text. */
 int parser_read_env(Parser *p, const config_setting_t *group, char ***env) {
-        int r;
+        _cleanup_strv_free_ char **entries = NULL;
+        size_t n = 0;
 
         if (config_setting_type(group) != CONFIG_TYPE_GROUP)
                 return parser_error(p, group, "must be a group");
 
+        /* Collected, then merged in one pass: strv_env_set() per name made a group of N cost N². */
+        entries = calloc(config_setting_length(group) + 1, sizeof(char *));
+        if (!entries)
+                return -ENOMEM;
         for (int i = 0; i < config_setting_length(group); i++) {
                 const config_setting_t *s = config_setting_get_elem(group, i);
                 const char *name = config_setting_name(s);
-                char number[32];
+                char number[32], *entry;
                 const char *value;
 
                 if (!env_name_is_valid(name))
@@ -318,11 +324,11 @@ int parser_read_env(Parser *p, const config_setting_t *group, char ***env) {
                 }
                 if (!utf8_is_valid(value))
                         return parser_error(p, s, "must be valid UTF-8: systemd refuses other environment values");
-                r = strv_env_set(env, name, value);
-                if (r < 0)
-                        return r;
+                if (asprintf(&entry, "%s=%s", name, value) < 0)
+                        return -ENOMEM;
+                entries[n++] = entry;
         }
-        return 0;
+        return procfile_env_merge_consume(env, TAKE_PTR(entries));
 }
 
 
@@ -335,6 +341,46 @@ int parser_read_hardening(Parser *p, const config_setting_t *s, Hardening *ret) 
         if (h < 0)
                 return parser_error(p, s, "must be \"default\", \"strict\" or \"off\"");
         *ret = h;
+        return 0;
+}
+
+/* `secret_env`, of the app or of a process: NAME = "file". systemd reads the file as the unit starts
+ * (LoadCredential=NAME:PATH, as root, so it may be 0600 root) and the agent puts its text in NAME:
+ * the value is never in a unit file, `systemctl show` or the procfile. The path is written into the
+ * unit as it is (joined with dir when relative), so it must be one systemd takes as it is. */
+int parser_read_secret_env(Parser *p, const config_setting_t *group, char ***ret) {
+        int r;
+
+        if (config_setting_type(group) != CONFIG_TYPE_GROUP)
+                return parser_error(p, group, "must be a group of NAME = \"file\"");
+        for (int i = 0; i < config_setting_length(group); i++) {
+                const config_setting_t *s = config_setting_get_elem(group, i);
+                const char *name = config_setting_name(s), *path, *problem;
+                _cleanup_free_ char *absolute = NULL;
+
+                if (!env_name_is_valid(name))
+                        return parser_error(p, s, "'%s' is not a valid environment variable name", name);
+                if (streq(name, "procfile"))
+                        return parser_error(p, s, "'procfile' is the name of the agent's own credential");
+                if (config_setting_type(s) != CONFIG_TYPE_STRING || !*config_setting_get_string(s))
+                        return parser_error(p, s, "must be the name of the file that holds the secret");
+                path = config_setting_get_string(s);
+                /* dir may be set later in the file: a relative path is checked as a part of one. */
+                absolute = path[0] == '/' ? strdup(path) : strprintf("/%s", path);
+                if (!absolute)
+                        return -ENOMEM;
+                problem = unit_path_problem(absolute);
+                if (problem)
+                        return parser_error(p, s, "'%s' %s", path, problem);
+                if (strstr(path, "//"))
+                        return parser_error(p, s, "'%s' must not have an empty component: systemd refuses a "
+                                            "path that is not normalized", path);
+                if (path[strlen(path) - 1] == '/')
+                        return parser_error(p, s, "'%s' must name a file, not a directory", path);
+                r = strv_env_set(ret, name, path);
+                if (r < 0)
+                        return r;
+        }
         return 0;
 }
 

@@ -20,6 +20,7 @@
 #include "common/listen-address.h"
 #include "common/names.h"
 #include "common/path-util.h"
+#include "common/procfile/parse-index.h"
 #include "common/procfile/parse.h"
 #include "common/shell-split.h"
 #include "common/string-util.h"
@@ -221,6 +222,10 @@ static int top_env_file(Parser *p, const config_setting_t *s, void *userdata _un
         return parser_read_env_files(p, s, &p->procfile->env_files);
 }
 
+static int top_secret_env(Parser *p, const config_setting_t *s, void *userdata _unused_) {
+        return parser_read_secret_env(p, s, &p->procfile->secret_env);
+}
+
 static int top_autostart(Parser *p, const config_setting_t *s, void *userdata _unused_) {
         return parser_read_bool(p, s, &p->procfile->autostart);
 }
@@ -374,6 +379,7 @@ static const SettingTable top_table[] = {
         { "autostart", top_autostart },
         { "hardening", top_hardening },
         { "env_file", top_env_file },
+        { "secret_env", top_secret_env },
         { "log_rate_limit", top_log_rate_limit },
         { "watch", top_watch },
         { "dev", top_dev },
@@ -450,7 +456,7 @@ static int read_config(config_t *config, const Procfile *procfile, const char *t
                 if (!f)
                         return -ENOMEM;
         }
-        if ((f ? config_read(config, f) : config_read_string(config, "")) != CONFIG_TRUE) {
+        if (parser_config_read(config, f) != CONFIG_TRUE) {
                 _cleanup_free_ char *file = NULL;
 
                 /* libconfig names an @include file as written, relative to the include dir, and the text

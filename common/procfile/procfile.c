@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 
-/* The procfile model: its lifetime, its enums and errors, the processes' name index and the built-in
- * processes. Loading a file is load.c's; this file calls neither the parser nor the resolver.
+/* The procfile model: its lifetime, its enums and errors, the processes' and services' name indexes and
+ * the built-in processes. Loading a file is load.c's; this file calls neither the parser nor the
+ * resolver.
  *
  * common/procfile/ owns the model every binary reads. It calls only common/'s helpers and libconfig
  * (in parse*.c alone); it never logs, never prints and never touches systemd: errors come back as a
@@ -158,6 +159,7 @@ static Process *process_free(Process *p) {
         strv_free(p->listen);
         strv_free(p->writable);
         strv_free(p->env_files);
+        strv_free(p->secret_env);
         free(p->memory_max);
         free(p->memory_high);
         free(p->cpu_quota);
@@ -177,6 +179,7 @@ Procfile *procfile_free(Procfile *p) {
         if (!p)
                 return NULL;
         tdestroy(p->process_index, free_nothing);
+        tdestroy(p->service_index, free_nothing);
         for (size_t i = 0; i < p->n_processes; i++)
                 process_free(p->processes[i]);
         free(p->processes);
@@ -187,6 +190,7 @@ Procfile *procfile_free(Procfile *p) {
         free(p->origin);
         strv_free(p->watch);
         strv_free(p->env_files);
+        strv_free(p->secret_env);
         free(p->app);
         free(p->dir);
         strv_free(p->env);
@@ -218,11 +222,15 @@ Process *procfile_find_process(const Procfile *p, const char *name) {
         return found ? *found : NULL;
 }
 
+static int compare_service_names(const void *a, const void *b) {
+        return strcmp(((const Service *) a)->name, ((const Service *) b)->name);
+}
+
 Service *procfile_find_service(const Procfile *p, const char *name) {
-        for (size_t i = 0; i < p->n_services; i++)
-                if (streq(p->services[i]->name, name))
-                        return p->services[i];
-        return NULL;
+        const Service key = { .name = (char *) name };
+        Service * const *found = tfind(&key, &p->service_index, compare_service_names);
+
+        return found ? *found : NULL;
 }
 
 /* Appends item to the array *items of *n pointers. Returns 0 or -ENOMEM. */
@@ -281,8 +289,12 @@ Service *procfile_ensure_service(Procfile *p, const char *name) {
                 .ready = SERVICE_READY_STARTED,
                 .stderr_priority = -1,
         };
-        if (!service->name || append_pointer((void ***) &p->services, &p->n_services, service) < 0)
+        if (!service->name || !tsearch(service, &p->service_index, compare_service_names))
                 return service_free(service);
+        if (append_pointer((void ***) &p->services, &p->n_services, service) < 0) {
+                tdelete(service, &p->service_index, compare_service_names);
+                return service_free(service);
+        }
         return service;
 }
 

@@ -108,6 +108,8 @@ typedef struct Process {
         bool hardening_set;             /* `hardening` was written for the process */
         char **writable;                /* `writable`: absolute paths the app may write besides dir and /tmp */
         char **env_files;               /* `env_file`: dotenv files read by the agent; "-path": optional */
+        char **secret_env;              /* resolved: the app's `secret_env`, then the process's: "NAME=path",
+                                         * the file systemd loads as credential NAME and the agent exports */
         /* Resource limits, as systemd.resource-control(5) spells them; NULL / 0: unset. */
         char *memory_max;
         char *memory_high;
@@ -121,6 +123,7 @@ typedef struct Process {
         bool schedule_persistent;       /* `persistent`: a run missed while the host was off runs at boot */
         char *user;
         char *group;
+        bool dynamic_user;              /* `dynamic_user`: DynamicUser=yes; its agent serves no bus name */
 
         /* Resolved. */
         bool starts;
@@ -144,6 +147,7 @@ typedef struct Procfile {
         bool autostart;         /* `autostart`: start with the system (only from the persistent directory) */
         Hardening hardening;    /* `hardening` of the app: its processes' unless they set their own */
         char **env_files;       /* `env_file` of the app: read before each process's own */
+        char **secret_env;      /* `secret_env` of the app: "NAME=path", under each process's own */
         uint64_t log_rate_interval_s; /* `log_rate_limit`: journald's per-unit limit; 0: off (the default) */
         uint64_t log_rate_burst;
         Process **processes;    /* resolved: sorted by order, ties in definition order */
@@ -152,6 +156,7 @@ typedef struct Procfile {
                                  * groups is looked up once per definition while parsing */
         Service **services;     /* definition order */
         size_t n_services;
+        void *service_index;    /* tsearch(3) tree of services by name, likewise */
         bool dev;               /* loaded with the dev overlay */
         char **watch;           /* dev.watch: paths and globs, relative to dir; NULL outside dev mode */
 } Procfile;

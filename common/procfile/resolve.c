@@ -8,7 +8,9 @@
  *   ties in file order.
  * Pandora's quirks we fix on purpose: scale 0 is allowed, env merges, and process order is stable. */
 
+#include <search.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +18,7 @@
 
 #include "common/names.h"
 #include "common/path-util.h"
+#include "common/procfile/env-merge.h"
 #include "common/procfile/internal.h"
 #include "common/strv.h"
 
@@ -125,19 +128,24 @@ static int check_services(const Procfile *p, ProcfileError *e) {
         return 0;
 }
 
+/* One pass over the services, each naming its process through the name index (a scan of every service
+ * per process cost processes × services). */
 static void decide_what_starts(Procfile *p) {
         bool any_all = false;
 
-        for (size_t i = 0; i < p->n_services; i++)
-                any_all = any_all || streq(service_category(p, p->services[i]), PROCESS_ALL);
+        for (size_t i = 0; i < p->n_processes; i++)
+                p->processes[i]->starts = p->processes[i]->entry;
+        for (size_t i = 0; i < p->n_services; i++) {
+                const char *category = service_category(p, p->services[i]);
+                Process *process;
 
-        for (size_t i = 0; i < p->n_processes; i++) {
-                Process *process = p->processes[i];
-
-                process->starts = any_all || process->entry;
-                for (size_t j = 0; j < p->n_services && !process->starts; j++)
-                        process->starts = streq(service_category(p, p->services[j]), process->name);
+                if (streq(category, PROCESS_ALL))
+                        any_all = true;
+                else if ((process = procfile_find_process(p, category)))
+                        process->starts = true;
         }
+        for (size_t i = 0; i < p->n_processes && any_all; i++)
+                p->processes[i]->starts = true;
 }
 
 /* An error at processes.NAME[.key], on the process's line. */
@@ -157,12 +165,41 @@ static int process_error(const Procfile *p, const Process *process, const char *
 
 /* The app's env first, then the process's own (the built-in's values, then the file's) over it. */
 static int resolve_env(const Procfile *p, Process *process) {
-        _cleanup_strv_free_ char **own = TAKE_PTR(process->env);
+        char **own = TAKE_PTR(process->env);
+        int r;
 
-        process->env = strv_copy(p->env);
-        if (p->env && !process->env)
+        /* Hashed merges (env-merge.c): an app env of N variables over a process env of M costs N + M,
+         * where strv_copy() and strv_env_merge() cost N² and N·M. */
+        r = procfile_env_merge(&process->env, p->env);
+        if (r < 0) {
+                strv_free(own);
+                return r;
+        }
+        return procfile_env_merge_consume(&process->env, own);
+}
+
+/* The app's secrets under the process's own. A name is either a secret or a plain value: the two in one
+ * process would leave it to an order nobody can see which one the app gets. */
+static int resolve_secret_env(const Procfile *p, Process *process, ProcfileError *e) {
+        _cleanup_strv_free_ char **own = TAKE_PTR(process->secret_env);
+        int r;
+
+        process->secret_env = strv_copy(p->secret_env);
+        if (p->secret_env && !process->secret_env)
                 return -ENOMEM;
-        return strv_env_merge(&process->env, own);
+        r = strv_env_merge(&process->secret_env, own);
+        if (r < 0)
+                return r;
+        STRV_FOREACH(s, process->secret_env) {
+                _cleanup_free_ char *name = strndup(*s, strcspn(*s, "="));
+
+                if (!name)
+                        return -ENOMEM;
+                if (strv_env_get(process->env, name))
+                        return process_error(p, process, "secret_env", e, "'%s' is also in env: a variable "
+                                             "is either a secret or a plain value", name);
+        }
+        return 0;
 }
 
 static int resolve_process_fields(const Procfile *p, Process *process, int auto_scale, ProcfileError *e) {
@@ -195,7 +232,13 @@ static int resolve_process_fields(const Procfile *p, Process *process, int auto_
                 if (!process->env_files || strv_extend_strv(&process->env_files, own) < 0)
                         return -ENOMEM;
         }
+        /* systemd names and allocates a dynamic user itself: there is none to choose. */
+        if (process->dynamic_user && (process->user || process->group))
+                return process_error(p, process, "dynamic_user", e, "can't go with user or group: systemd "
+                                     "allocates the user and group of a dynamic_user process");
         r = resolve_env(p, process);
+        if (r >= 0)
+                r = resolve_secret_env(p, process, e);
         if (r < 0)
                 return r;
 
@@ -228,17 +271,34 @@ typedef struct Weigher {
         const Process *process;
         ProcessService *set;    /* the process's services in file order */
         size_t n;
+        struct hsearch_data names; /* name -> index into set: a scan per dependency cost n² */
         bool *visiting;
         size_t *path;           /* indexes into set, the walk's current chain */
         size_t depth;
         ProcfileError *error;
 } Weigher;
 
-static ssize_t weigher_index(const Weigher *w, const char *name) {
-        for (size_t i = 0; i < w->n; i++)
-                if (streq(w->set[i].service->name, name))
-                        return (ssize_t) i;
-        return -1;
+static ssize_t weigher_index(Weigher *w, const char *name) {
+        ENTRY *found;
+
+        if (!hsearch_r((ENTRY) { .key = (char *) name }, FIND, &found, &w->names))
+                return -1;
+        return (ssize_t) (uintptr_t) found->data;
+}
+
+static int weigher_index_names(Weigher *w) {
+        ENTRY *entry;
+
+        /* hcreate_r() wants room to spare; service names are unique, so each ENTER adds one. */
+        if (!hcreate_r(2 * w->n + 1, &w->names))
+                return -ENOMEM;
+        for (size_t i = 0; i < w->n; i++) {
+                ENTRY item = { .key = w->set[i].service->name, .data = (void *) (uintptr_t) i };
+
+                if (!hsearch_r(item, ENTER, &entry, &w->names))
+                        return -ENOMEM;
+        }
+        return 0;
 }
 
 static int weigher_cycle_error(Weigher *w, size_t again) {
@@ -315,54 +375,110 @@ static int weigher_run(Weigher *w) {
         return 0;
 }
 
-/* Sorts by weight, keeping file order among equals (insertion sort: stable, and the sets are small). */
-static void sort_by_weight(ProcessService *set, size_t n) {
-        for (size_t i = 1; i < n; i++) {
-                ProcessService moving = set[i];
-                size_t j = i;
+/* Sorts by weight, keeping file order among equals: a counting sort, since weights run from 1 to at
+ * most n + 1 (an insertion sort cost n² when the file lists dependents before what they depend on). */
+static int sort_by_weight(ProcessService *set, size_t n) {
+        _cleanup_free_ ProcessService *sorted = calloc(n + 1, sizeof(ProcessService));
+        _cleanup_free_ size_t *next = calloc(n + 3, sizeof(size_t));
 
-                for (; j > 0 && set[j - 1].weight > moving.weight; j--)
-                        set[j] = set[j - 1];
-                set[j] = moving;
-        }
+        if (!sorted || !next)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++)
+                next[set[i].weight + 1]++;
+        for (size_t weight = 1; weight < n + 3; weight++)
+                next[weight] += next[weight - 1];
+        for (size_t i = 0; i < n; i++)
+                sorted[next[set[i].weight]++] = set[i];
+        memcpy(set, sorted, n * sizeof(ProcessService));
+        return 0;
 }
 
-static int resolve_process_services(const Procfile *p, Process *process, ProcfileError *e) {
-        _cleanup_free_ ProcessService *set = calloc(p->n_services + 1, sizeof(ProcessService));
-        _cleanup_free_ bool *visiting = calloc(p->n_services + 1, sizeof(bool));
-        _cleanup_free_ size_t *path = calloc(p->n_services + 1, sizeof(size_t));
-        Weigher w = { .procfile = p, .process = process, .visiting = visiting, .path = path, .error = e };
-        int r;
+/* Every started process's services in file order (its own, then every "all" and "weak-all" one where it
+ * comes in the file) into its services and n_services, to be weighed: one pass over the services, so
+ * the work is the size of the sets and not processes × services. check_services() has made sure that
+ * each service's process exists. */
+static int collect_services(Procfile *p) {
+        _cleanup_free_ Process **owner = calloc(p->n_services + 1, sizeof(Process *));
+        _cleanup_free_ Process **started = calloc(p->n_processes + 1, sizeof(Process *));
+        size_t n_all = 0, n_started = 0;
 
-        if (!set || !visiting || !path)
+        if (!owner || !started)
                 return -ENOMEM;
         for (size_t i = 0; i < p->n_services; i++) {
                 const char *category = service_category(p, p->services[i]);
 
-                if (streq(category, process->name) || streq(category, PROCESS_ALL) ||
-                    streq(category, PROCESS_WEAK_ALL))
-                        set[w.n++].service = p->services[i];
+                if (streq(category, PROCESS_ALL) || streq(category, PROCESS_WEAK_ALL))
+                        n_all++;
+                else
+                        owner[i] = procfile_find_process(p, category);
+                if (owner[i] && owner[i]->starts)
+                        owner[i]->n_services++;
         }
-        w.set = set;
-        r = weigher_run(&w);
-        if (r < 0)
-                return r;
-        sort_by_weight(set, w.n);
-        process->services = TAKE_PTR(set);
-        process->n_services = w.n;
+        for (size_t i = 0; i < p->n_processes; i++) {
+                Process *process = p->processes[i];
+
+                if (!process->starts)
+                        continue;
+                process->services = calloc(process->n_services + n_all + 1, sizeof(ProcessService));
+                if (!process->services)
+                        return -ENOMEM;
+                process->n_services = 0;
+                started[n_started++] = process;
+        }
+        for (size_t i = 0; i < p->n_services; i++) {
+                if (owner[i] && owner[i]->starts)
+                        owner[i]->services[owner[i]->n_services++].service = p->services[i];
+                for (size_t j = 0; !owner[i] && j < n_started; j++)
+                        started[j]->services[started[j]->n_services++].service = p->services[i];
+        }
         return 0;
 }
 
-/* Sorts processes by order, keeping definition order among equals. */
-static void sort_by_order(Process **processes, size_t n) {
-        for (size_t i = 1; i < n; i++) {
-                Process *moving = processes[i];
-                size_t j = i;
+/* Weighs and sorts the services collect_services() gave the process. */
+static int resolve_process_services(const Procfile *p, Process *process, ProcfileError *e) {
+        _cleanup_free_ bool *visiting = calloc(process->n_services + 1, sizeof(bool));
+        _cleanup_free_ size_t *path = calloc(process->n_services + 1, sizeof(size_t));
+        Weigher w = { .procfile = p, .process = process, .set = process->services, .n = process->n_services,
+                      .visiting = visiting, .path = path, .error = e };
+        int r;
 
-                for (; j > 0 && processes[j - 1]->order > moving->order; j--)
-                        processes[j] = processes[j - 1];
-                processes[j] = moving;
-        }
+        if (!visiting || !path)
+                return -ENOMEM;
+        r = weigher_index_names(&w);
+        if (r >= 0)
+                r = weigher_run(&w);
+        hdestroy_r(&w.names);
+        if (r < 0)
+                return r;
+        return sort_by_weight(process->services, process->n_services);
+}
+
+typedef struct OrderedProcess {
+        Process *process;
+        size_t position;        /* in definition order */
+} OrderedProcess;
+
+static int compare_order(const void *a, const void *b) {
+        const OrderedProcess *x = a, *y = b;
+
+        if (x->process->order != y->process->order)
+                return x->process->order < y->process->order ? -1 : 1;
+        return x->position < y->position ? -1 : x->position > y->position;
+}
+
+/* Sorts processes by order, keeping definition order among equals (qsort() with the position as the
+ * last key: an insertion sort cost n² for processes defined in descending order). */
+static int sort_by_order(Process **processes, size_t n) {
+        _cleanup_free_ OrderedProcess *ordered = calloc(n + 1, sizeof(OrderedProcess));
+
+        if (!ordered)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++)
+                ordered[i] = (OrderedProcess) { .process = processes[i], .position = i };
+        qsort(ordered, n, sizeof(OrderedProcess), compare_order);
+        for (size_t i = 0; i < n; i++)
+                processes[i] = ordered[i].process;
+        return 0;
 }
 
 static int resolve_config(Procfile *p) {
@@ -396,6 +512,9 @@ int procfile_resolve(Procfile *p, int auto_scale, const char *default_app, Procf
         if (r < 0)
                 return r;
         decide_what_starts(p);
+        r = collect_services(p);
+        if (r < 0)
+                return r;
 
         for (size_t i = 0; i < p->n_processes; i++) {
                 Process *process = p->processes[i];
@@ -417,6 +536,8 @@ int procfile_resolve(Procfile *p, int auto_scale, const char *default_app, Procf
         if (!anything)
                 return procfile_error_set(e, p->path, 0, NULL, "nothing to start in '%s'", p->path);
 
-        sort_by_order(p->processes, p->n_processes);
+        r = sort_by_order(p->processes, p->n_processes);
+        if (r < 0)
+                return r;
         return resolve_config(p);
 }

@@ -203,6 +203,24 @@ static void test_value_errors(void **state _unused_) {
                   "@F@:1: processes.web.stderr_priority: must be emerg, alert, crit, err, warning, notice, info, "
                   "debug or 0..7");
         error_one("env_file = [ \"-\" ];\n", 1, "@F@:1: env_file: '-' must be a file name (\"-\" first: optional)");
+        error_one("processes = { w = { entry = \"w\"; group = \"g\"; dynamic_user = true; }; };\n", 1,
+                  "@F@:1: processes.w.dynamic_user: can't go with user or group: systemd allocates the user and "
+                  "group of a dynamic_user process");
+        error_one("secret_env = [ \"/etc/k\" ];\n", 1, "@F@:1: secret_env: must be a group of NAME = \"file\"");
+        error_one("secret_env = { A = 1; };\n", 1,
+                  "@F@:1: secret_env.A: must be the name of the file that holds the secret");
+        error_one("secret_env = { procfile = \"/etc/k\"; };\n", 1,
+                  "@F@:1: secret_env.procfile: 'procfile' is the name of the agent's own credential");
+        error_one("secret_env = { A = \"../k\"; };\n", 1, "@F@:1: secret_env.A: '../k' must not have a '.' or '..' "
+                  "component: systemd refuses a path that is not normalized");
+        error_one("secret_env = { A = \"/etc//k\"; };\n", 1, "@F@:1: secret_env.A: '/etc//k' must not have an "
+                  "empty component: systemd refuses a path that is not normalized");
+        error_one("secret_env = { A = \"k\\\\\"; };\n", 1, "@F@:1: secret_env.A: 'k\\' must not end with a "
+                  "backslash: systemd would read the next line of the unit as part of it");
+        error_one("secret_env = { A = \"/etc/\"; };\n", 1, "@F@:1: secret_env.A: '/etc/' must name a file, not a "
+                  "directory");
+        error_one("env = { K = 1; };\nsecret_env = { K = \"/k\"; };\nprocesses = { w = { entry = \"w\"; }; };\n", 3,
+                  "@F@:3: processes.w.secret_env: 'K' is also in env: a variable is either a secret or a plain value");
         error_one("processes = { web = { restart = 1; }; };\n", 1,
                   "@F@:1: processes.web.restart: must be \"on-failure\", \"always\" or \"no\"");
         error_one("services = { s = { exec = \"x\"; ready = \"ready\"; }; };\n", 1,

@@ -288,8 +288,10 @@ static void test_production_settings(void **state _unused_) {
         _cleanup_(procfile_freep) Procfile *p = load(
                 "hardening = \"strict\";\n"
                 "env_file = [ \".env\", \"-.env.local\" ];\n"
+                "secret_env = { API_KEY = \"keys/api\"; DB = \"/etc/app-db\"; };\n"
                 "processes = {\n"
                 "        web = { entry = \"web\"; env_file = [ \"web.env\" ]; memory_restart = \"400M\";\n"
+                "                secret_env = { DB = \"/etc/web-db\"; TOKEN = \"/etc/token\"; };\n"
                 "                writable = [ \"/var/lib/web\" ]; stderr_priority = \"err\"; };\n"
                 "        job = { entry = \"job\"; hardening = \"off\"; schedule = \"daily\"; persistent = true;\n"
                 "                stderr_priority = 4; };\n"
@@ -301,6 +303,10 @@ static void test_production_settings(void **state _unused_) {
         assert_int_equal(job->hardening, HARDENING_OFF);
         test_strv_equal(web->env_files, STRV(".env", "-.env.local", "web.env"), "web env_file");
         test_strv_equal(job->env_files, STRV(".env", "-.env.local"), "job env_file");
+        /* The app's secrets under the process's own, as written (the renderer joins them with dir). */
+        test_strv_equal(web->secret_env, STRV("API_KEY=keys/api", "DB=/etc/web-db", "TOKEN=/etc/token"),
+                        "web secret_env");
+        test_strv_equal(job->secret_env, STRV("API_KEY=keys/api", "DB=/etc/app-db"), "job secret_env");
         assert_int_equal(web->memory_restart, 400ULL << 20);
         test_strv_equal(web->writable, STRV("/var/lib/web"), "writable");
         assert_int_equal(web->stderr_priority, 3);
