@@ -5,7 +5,8 @@
  *   hands over to generator_run() (generator/), which does no IPC;
  * - command line mode: PROCFILE is validated and installed and the manager reloaded (install.c),
  *   --remove undoes that, --dry-run prints the units, --output writes them to a directory, --dev runs the
- *   app in the foreground as transient units (dev/), --status shows every instance (status.c).
+ *   app in the foreground as transient units (dev/), --status shows every instance (status.c), --import
+ *   converts a Pandora.js procfile.js (import.c).
  * This folder is the only part of pandora-gen that talks to systemd (sd-bus, sd-journal, sd-event). */
 
 #include <getopt.h>
@@ -19,6 +20,7 @@
 #include "cli/cli.h"
 #include "cli/dev/dev.h"
 #include "cli/dev/format.h"
+#include "cli/import.h"
 #include "cli/install.h"
 #include "cli/reload.h"
 #include "cli/status.h"
@@ -46,6 +48,7 @@ static bool arg_reload;
 static bool arg_status;
 static bool arg_json;
 static bool arg_watch;
+static bool arg_import;
 static const char *arg_priority;
 
 static void help(void) {
@@ -56,6 +59,7 @@ static void help(void) {
                "       pandora-gen --dev [--user] [-p LEVEL] PROCFILE\n"
                "       pandora-gen --dry-run PROCFILE\n"
                "       pandora-gen --output DIR PROCFILE\n"
+               "       pandora-gen --import PROCFILE.JS > PROCFILE\n"
                "       pandora-gen --help | --version\n"
                "       pandora-generator NORMAL_DIR [EARLY_DIR LATE_DIR]\n"
                "\n"
@@ -73,6 +77,7 @@ static void help(void) {
                "  --dry-run      print every unit and link; write nothing\n"
                "  --output DIR   write the units to DIR\n"
                "  --dev          run the app in the foreground as transient units, with its dev overlay\n"
+               "  --import       print a Pandora.js procfile.js as a procfile (runs it with Node.js)\n"
                "  -p LEVEL       with --dev: show journal entries up to LEVEL (emerg..debug or 0..7)\n"
                "  --help         show this help\n"
                "  --version      show the version\n");
@@ -131,6 +136,8 @@ static int run_cli(const char *path) {
                 return install_remove(arg_remove, &io);
         if (arg_dev)
                 return run_dev(path);
+        if (arg_import)
+                return import_run(path);
         if (!arg_dry_run && !arg_output)
                 return install_procfile(path, &io);
         r = generator_load_and_render(path, NULL, &o, NULL, &set);
@@ -145,12 +152,12 @@ static int run_cli(const char *path) {
 
 /* One mode, and the operands it takes. */
 static int check_argv(int argc) {
-        int modes = !!arg_remove + arg_dry_run + !!arg_output + arg_dev + arg_reload + arg_status;
+        int modes = !!arg_remove + arg_dry_run + !!arg_output + arg_dev + arg_reload + arg_status + arg_import;
         int operands = argc - optind;
 
         if (modes > 1) {
-                log_error("--remove, --reload, --status, --dry-run, --output and --dev exclude each other "
-                          "(see --help)");
+                log_error("--remove, --reload, --status, --dry-run, --output, --dev and --import exclude each "
+                          "other (see --help)");
                 return -EINVAL;
         }
         if ((arg_json || arg_watch) && !arg_status) {
@@ -179,7 +186,7 @@ static int check_argv(int argc) {
                                   : "-p only goes with --dev (see --help)");
                 return -EINVAL;
         }
-        if ((arg_user || arg_persistent) && (arg_dry_run || arg_output)) {
+        if ((arg_user || arg_persistent) && (arg_dry_run || arg_output || arg_import)) {
                 log_error("--user and --persistent only go with installing or --remove (see --help)");
                 return -EINVAL;
         }
@@ -206,6 +213,7 @@ static int parse_argv(int argc, char *argv[]) {
                 { "dry-run", no_argument, NULL, 'n' },
                 { "output", required_argument, NULL, 'o' },
                 { "dev", no_argument, NULL, 'd' },
+                { "import", no_argument, NULL, 'I' },
                 { "priority", required_argument, NULL, 'p' },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, 'V' },
@@ -223,6 +231,9 @@ static int parse_argv(int argc, char *argv[]) {
                         break;
                 case 'd':
                         arg_dev = true;
+                        break;
+                case 'I':
+                        arg_import = true;
                         break;
                 case 'p':
                         arg_priority = optarg;

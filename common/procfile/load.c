@@ -16,6 +16,7 @@
 
 #include "common/io-util.h"
 #include "common/path-util.h"
+#include "common/procfile/foreign.h"
 #include "common/procfile/internal.h"
 
 int procfile_auto_scale(void) {
@@ -184,6 +185,9 @@ int procfile_load(const char *path, const ProcfileOptions *options, Procfile **r
         if (r < 0)
                 return r;
         r = procfile_parse(p, text, size, options->dev, ret_error);
+        /* A procfile.js fails at line 1: say what it is and how to convert it instead. */
+        if (r == -EINVAL && procfile_is_pandora_js(p->path, text, size))
+                return procfile_error_pandora_js(ret_error, p->path, path);
         if (r < 0)
                 return r;
 
