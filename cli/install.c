@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "cli/install.h"
+#include "cli/listen-check.h"
 #include "cli/manager.h"
 #include "cli/policy.h"
 #include "common/io-util.h"
@@ -106,7 +107,7 @@ static int write_copy(const Procfile *p, const char *dir, char **ret_tmp) {
  * no longer loads (then its units are not known, and none are stopped). */
 static UnitSet *installed_units(const SearchPath *sp, const char *app, const InstallOptions *o) {
         _cleanup_free_ char *path = NULL;
-        RenderOptions ro = { .agent_path = o->agent_path };
+        RenderOptions ro = { .agent_path = o->agent_path, .user = o->user };
         ProcfileOptions po = { .default_app = app };
         _cleanup_(procfile_error_done) ProcfileError e = {};
         _cleanup_(procfile_freep) Procfile *p = NULL;
@@ -512,8 +513,9 @@ static int stop_running(Manager *m, char * const *names, char ***ret_stopped) {
 
 /* After the reload: every unit must have loaded, the units that went away are stopped, a running app
  * starts what it now wants. */
-static int apply(sd_bus *bus, const char *app, char * const *old_names, char * const *new_names,
+static int apply(sd_bus *bus, const Procfile *p, char * const *old_names, char * const *new_names,
                  const InstallOptions *o) {
+        const char *app = p->app;
         _cleanup_strv_free_ char **gone = NULL, **stopped = NULL, **target = NULL, **running_target = NULL;
         _cleanup_(manager_freep) Manager *m = NULL;
         const char *user = o->user ? " --user" : "";
@@ -523,8 +525,11 @@ static int apply(sd_bus *bus, const char *app, char * const *old_names, char * c
             strv_consume(&target, strprintf("%s.target", app)) < 0)
                 return -ENOMEM;
         r = connect_manager(o->user, &m);
-        if (r >= 0)
-                r = reload(m);
+        if (r < 0)
+                return r;
+        /* Before the reload, while a socket the old units ran is still the app's own. */
+        listen_check_warn(m, p);
+        r = reload(m);
         if (r < 0)
                 return r;
         loaded = check_loaded(bus, new_names);
@@ -566,7 +571,7 @@ int install_procfile(const char *path, const InstallOptions *o) {
         _cleanup_(procfile_freep) Procfile *p = NULL;
         _cleanup_strv_free_ char **old_names = NULL, **new_names = NULL, **all_names = NULL;
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
-        RenderOptions ro = { .agent_path = o->agent_path };
+        RenderOptions ro = { .agent_path = o->agent_path, .user = o->user };
         int r;
 
         r = generator_load_and_render(path, NULL, &ro, &p, &set);
@@ -592,7 +597,7 @@ int install_procfile(const char *path, const InstallOptions *o) {
                 r = policy_install(bus, p);
         if (r < 0)
                 return r;
-        r = apply(bus, p->app, old_names, new_names, o);
+        r = apply(bus, p, old_names, new_names, o);
         if (r >= 0 && o->user)
                 hint_linger(p->app);
         return r;

@@ -42,6 +42,17 @@ static int generator_check_paths(const Procfile *p, const RenderOptions *o) {
         return 0;
 }
 
+/* What only the system manager can do: a user's manager runs everything as that user. */
+static int generator_check_manager(const Procfile *p, const RenderOptions *o) {
+        for (size_t i = 0; o->user && i < p->n_processes; i++)
+                if (p->processes[i]->dynamic_user)
+                        return log_error_errno(-EINVAL, "%s:%u: processes.%s.dynamic_user: only the system manager "
+                                               "can run a process as a dynamic user, not --user",
+                                               p->processes[i]->file ?: p->path, p->processes[i]->line,
+                                               p->processes[i]->name);
+        return 0;
+}
+
 int generator_load_and_render(const char *path, const char *default_app, const RenderOptions *o,
                         Procfile **ret_procfile, UnitSet **ret) {
         ProcfileOptions options = { .default_app = default_app };
@@ -55,6 +66,8 @@ int generator_load_and_render(const char *path, const char *default_app, const R
                 return r;
         }
         r = generator_check_paths(p, o);
+        if (r >= 0)
+                r = generator_check_manager(p, o);
         if (r < 0)
                 return r;
         r = unit_render(p, o, ret);

@@ -10,6 +10,10 @@
 
 #include "generator/log.h"
 
+/* syslog(3)'s priorities, as /dev/kmsg takes them. */
+#define LOG_PRIORITY_ERR 3
+#define LOG_PRIORITY_WARNING 4
+
 static const char *log_program = "pandora-gen";
 static FILE *log_stream;
 
@@ -36,8 +40,8 @@ static void write_escaped(FILE *f, const char *s) {
         }
 }
 
-static void log_errorv(const char *format, va_list ap) _printf_(1, 0);
-static void log_errorv(const char *format, va_list ap) {
+static void log_printv(int priority, const char *format, va_list ap) _printf_(2, 0);
+static void log_printv(int priority, const char *format, va_list ap) {
         FILE *f = log_stream ?: stderr;
         _cleanup_free_ char *message = NULL;
 
@@ -45,7 +49,9 @@ static void log_errorv(const char *format, va_list ap) {
         if (vasprintf(&message, format, ap) < 0)
                 message = NULL;
         /* /dev/kmsg wants one record per write, with a priority prefix. */
-        fprintf(f, "%s%s: ", f == stderr ? "" : "<3>", log_program);
+        if (f != stderr)
+                fprintf(f, "<%d>", priority);
+        fprintf(f, "%s: %s", log_program, priority == LOG_PRIORITY_WARNING ? "warning: " : "");
         write_escaped(f, message ?: "(out of memory)");
         fputc('\n', f);
         fflush(f);
@@ -55,7 +61,15 @@ void log_error(const char *format, ...) {
         va_list ap;
 
         va_start(ap, format);
-        log_errorv(format, ap);
+        log_printv(LOG_PRIORITY_ERR, format, ap);
+        va_end(ap);
+}
+
+void log_warning(const char *format, ...) {
+        va_list ap;
+
+        va_start(ap, format);
+        log_printv(LOG_PRIORITY_WARNING, format, ap);
         va_end(ap);
 }
 
@@ -64,7 +78,7 @@ int log_error_errno(int error, const char *format, ...) {
 
         errno = -error;
         va_start(ap, format);
-        log_errorv(format, ap);
+        log_printv(LOG_PRIORITY_ERR, format, ap);
         va_end(ap);
         return error;
 }

@@ -13,6 +13,9 @@ void log_setup_generator(const char *program);
 
 void log_error(const char *format, ...) _printf_(1, 2);
 
+/* "PROGRAM: warning: message": something that will not work as the procfile means, but is no error. */
+void log_warning(const char *format, ...) _printf_(1, 2);
+
 /* Logs with errno set to -error, so that %m names it, and returns error (a negative errno). */
 int log_error_errno(int error, const char *format, ...) _printf_(2, 3);
 

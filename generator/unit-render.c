@@ -212,6 +212,9 @@ static void write_exec_start(const Renderer *r, const Process *process, FILE *f)
         fputs(" --reload\n", f);
 }
 
+/* Only pandora's own variables: the procfile's env reaches the children through the agent, which reads
+ * the procfile as they start. A unit file is world-readable and `systemctl show` prints Environment= to
+ * any user; the procfile keeps its own mode (pandora-gen(8)). */
 static void write_environment(const Renderer *r, const Process *process, FILE *f) {
         char scale[16];
 
@@ -220,11 +223,34 @@ static void write_environment(const Renderer *r, const Process *process, FILE *f
         unit_write_assignment(f, "Environment", "PANDORA_PROCESS", process->name);
         fputs("Environment=PANDORA_INSTANCE=%i\n", f);
         unit_write_assignment(f, "Environment", "PANDORA_SCALE", scale);
-        STRV_FOREACH(e, process->env) {
-                _cleanup_free_ char *name = strndup(*e, strcspn(*e, "="));
+        /* D-Bus policies can't name a user that exists only while its units run, and dbus-daemon
+         * refuses its connections (systemd.exec(5) on DynamicUser=): the agent serves its objects on
+         * a socket in its runtime directory instead (pandora-agent(8)). */
+        if (process->dynamic_user)
+                fputs("Environment=PANDORA_BUS=private\n", f);
+}
 
-                if (name)
-                        unit_write_assignment(f, "Environment", name, *e + strlen(name) + 1);
+/* The procfile (for an instance that runs as a user who may not read the installed copy) and each
+ * `secret_env` file, read by systemd as root when the unit starts and readable then by this unit's
+ * processes only, in $CREDENTIALS_DIRECTORY (systemd.exec(5), "Credentials"). */
+static void write_credentials(const Renderer *r, const Process *process, FILE *f) {
+        if (process->user || process->dynamic_user) {
+                fputs("LoadCredential=procfile:", f);
+                unit_write_verbatim(f, procfile_for_agent(r));
+                fputc('\n', f);
+        }
+        STRV_FOREACH(s, process->secret_env) {
+                size_t n = strcspn(*s, "=");
+                const char *path = *s + n + 1, *dir = r->procfile->dir;
+
+                fprintf(f, "LoadCredential=%.*s:", (int) n, *s);
+                if (path[0] != '/') {   /* relative to dir, which is absolute and normalized */
+                        unit_write_verbatim(f, dir);
+                        if (!streq(dir, "/"))
+                                fputc('/', f);
+                }
+                unit_write_verbatim(f, path);
+                fputc('\n', f);
         }
 }
 
@@ -269,14 +295,7 @@ static void write_service(const Renderer *r, const Process *process, FILE *f) {
         unit_write_assignment(f, "LogExtraFields", "PANDORA_PROCESS", process->name);
         /* $RUNTIME_DIRECTORY: the agent's sockets for its children (statsd), gone with the instance. */
         fputs("RuntimeDirectory=pandora-agent/%N\n", f);
-        /* An instance that runs as a user may not be able to read the installed copy (it keeps the
-         * mode of the original, 0600 for a procfile with secrets): systemd hands it over as a
-         * credential only this unit can read (pandora-agent(8)). */
-        if (process->user) {
-                fputs("LoadCredential=procfile:", f);
-                unit_write_verbatim(f, procfile_for_agent(r));
-                fputc('\n', f);
-        }
+        write_credentials(r, process, f);
         if (process->listen)
                 fprintf(f, "Sockets=%s-%s.socket\n", app, process->name);
         if (process->user) {
@@ -289,6 +308,10 @@ static void write_service(const Renderer *r, const Process *process, FILE *f) {
                 unit_write_verbatim(f, process->group);
                 fputc('\n', f);
         }
+        /* A user of systemd's choosing, named after the group (APP-PROCESS) and shared by its
+         * instances, that exists while one of them runs. */
+        if (process->dynamic_user)
+                fputs("DynamicUser=yes\n", f);
         unit_write_limits(f, process);
         unit_write_hardening(f, process, r->procfile->dir, r->options->user);
 }

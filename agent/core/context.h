@@ -93,6 +93,11 @@ typedef struct Context {
  * can't read the copy. */
 const char *context_procfile_path(Context *c);
 
+/* app-env.c: what p's children start with: the unit's environment, then p's env files, then its env
+ * (which wins over the files, as docker compose's environment: wins over env_file:), then its
+ * secrets. Logs what it can't read and returns a negative errno. */
+int context_child_env(Context *c, const Procfile *pf, const Process *p, char ***ret);
+
 /* tasks.c: adds a task for every service of the process, in start order, and one for its entry.
  * Logs what is wrong and returns a negative errno when a service can't be set up (a bad module). */
 int context_add_tasks(Context *c);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 
 /* The comparison behind "the procfile changed since the units were generated". It only sees what
- * reaches the agent: Environment= (the process's env and PANDORA_SCALE), LISTEN_FDS and
- * WATCHDOG_USEC; a changed stop timeout or restart policy goes unnoticed. */
+ * reaches the agent: PANDORA_SCALE in Environment=, LISTEN_FDS and WATCHDOG_USEC; a changed stop
+ * timeout or restart policy goes unnoticed. The procfile's env is not in the unit: the agent gives
+ * it to the children as the procfile says it now, so it can't drift. */
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -11,26 +12,6 @@
 
 #include "agent/core/drift.h"
 #include "common/strv.h"
-
-static int check_env(const Process *process, char * const *env, char **ret) {
-        STRV_FOREACH(e, process->env) {
-                size_t n = strcspn(*e, "=");
-                _cleanup_free_ char *name = strndup(*e, n);
-                const char *unit;
-
-                if (!name)
-                        return -ENOMEM;
-                unit = strv_env_get(env, name);
-                if (unit && streq(unit, *e + n + 1))
-                        continue;
-                if (!unit)
-                        return asprintf(ret, "env '%s' is set in the procfile but not in the unit", name) < 0
-                                ? -ENOMEM : 0;
-                return asprintf(ret, "env '%s' is '%s' in the procfile but '%s' in the unit", name, *e + n + 1,
-                                unit) < 0 ? -ENOMEM : 0;
-        }
-        return 0;
-}
 
 static int check_scale(const Process *process, char * const *env, char **ret) {
         const char *unit = strv_env_get(env, "PANDORA_SCALE");
@@ -63,9 +44,7 @@ int drift_check(const Process *process, const DriftInput *in, char **ret) {
         char *message = NULL;
         int r;
 
-        r = check_env(process, in->env, &message);
-        if (r >= 0 && !message)
-                r = check_scale(process, in->env, &message);
+        r = check_scale(process, in->env, &message);
         if (r >= 0 && !message)
                 r = check_units_settings(process, in, &message);
         if (r < 0)

@@ -16,15 +16,18 @@
 #include "agent/lifecycle/exec-service.h"
 #include "agent/lifecycle/module-service.h"
 #include "agent/log/log.h"
+#include "common/strv.h"
 
 /* Samples every 10 s; retries an unreachable bus every 250 ms, so that a restarted dbus finds the agent
  * back within a second. */
 #define METRICS_INTERVAL_USEC (10 * 1000000ULL)
 
-/* The sampling interval: 10 s, or $PANDORA_METRICS_INTERVAL_MS (100 ms to an hour; for tests and for
- * memory_restart to react sooner). */
-static uint64_t metrics_interval_usec(void) {
-        const char *e = getenv("PANDORA_METRICS_INTERVAL_MS");
+/* The sampling interval: 10 s, or PANDORA_METRICS_INTERVAL_MS (100 ms to an hour; for tests and for
+ * memory_restart to react sooner) of the process's env in the procfile (which is not in the unit), or
+ * of the agent's own environment. */
+static uint64_t metrics_interval_usec(const Process *p) {
+        const char *e = strv_env_get(p->env, "PANDORA_METRICS_INTERVAL_MS") ?:
+                        getenv("PANDORA_METRICS_INTERVAL_MS");
         char *end;
         unsigned long long ms;
 
@@ -78,7 +81,7 @@ int context_setup_metrics(Context *c) {
                         r = -ENOMEM;
         }
         if (r >= 0)
-                r = metrics_attach_event(&c->metrics, c->event, metrics_interval_usec());
+                r = metrics_attach_event(&c->metrics, c->event, metrics_interval_usec(c->process));
         if (r >= 0)
                 r = sd_event_add_post(c->event, &c->log_sync, on_log_sync, c);
         if (r < 0) {

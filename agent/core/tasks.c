@@ -6,7 +6,6 @@
  * with one message instead of a start and a rollback. */
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,12 +13,7 @@
 #include "agent/lifecycle/exec-service.h"
 #include "agent/lifecycle/module-service.h"
 #include "agent/log/log.h"
-#include "common/dotenv.h"
-#include "common/io-util.h"
-#include "common/path-util.h"
 #include "common/strv.h"
-
-extern char **environ;
 
 /* Systemd's DefaultTimeoutStartSec=, which a unit without TimeoutStartSec= (no start_timeout_ms) has. */
 #define DEFAULT_START_TIMEOUT_USEC (90 * 1000000ULL)
@@ -121,64 +115,13 @@ static int add_service(Context *c, const Generation *g, const Service *s) {
                         s->stop_timeout_ms * 1000);
 }
 
-/* Reads one `env_file` into *env. name: as written ("-" first: the file may be missing), relative to
- * the app's dir. Logs "FILE:LINE: message" and returns a negative errno when it can't. */
-static int read_env_file(const Procfile *pf, const char *name, char ***env) {
-        bool optional = name[0] == '-';
-        _cleanup_free_ char *path = path_join_absolute(pf->dir, name + optional), *text = NULL;
-        _cleanup_close_ int fd = -1;
-        const char *error = NULL;
-        unsigned line = 0;
-        size_t size;
-        int r;
-
-        if (!path)
-                return log_error("Out of memory"), -ENOMEM;
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-        if (fd < 0 && errno == ENOENT && optional)
-                return 0;
-        if (fd < 0)
-                return log_error("%s: can't read env_file: %m", path), -errno;
-        r = read_full_fd(fd, DOTENV_SIZE_MAX, &text, &size);
-        if (r < 0)
-                return log_error("%s: can't read env_file: %s", path, r == -EBADMSG ? "larger than 1 MiB" :
-                                 strerror(-r)), r;
-        r = dotenv_parse(text, size, env, &line, &error);
-        if (r == -EINVAL)
-                log_error("%s:%u: %s", path, line, error);
-        else if (r < 0)
-                log_error("Out of memory");
-        return r;
-}
-
-/* What children of p start with: the unit's environment, then p's env files, then the procfile's env
- * for p, which wins over the files (as docker compose's environment: wins over env_file:). The unit's
- * Environment= holds the procfile's env as it was generated; a reload's model may have changed it,
- * and children get the procfile as it is now. */
-static int child_base_env(const Procfile *pf, const Process *p, char ***ret) {
-        _cleanup_strv_free_ char **env = strv_copy(environ);
-        int r;
-
-        if (!env)
-                return log_error("Out of memory"), -ENOMEM;
-        STRV_FOREACH(f, p->env_files) {
-                r = read_env_file(pf, *f, &env);
-                if (r < 0)
-                        return r;
-        }
-        if (strv_env_merge(&env, p->env) < 0)
-                return log_error("Out of memory"), -ENOMEM;
-        *ret = TAKE_PTR(env);
-        return 0;
-}
-
 int context_add_tasks_to(Context *c, Lifecycle *l, const Procfile *pf, const Process *p) {
         _cleanup_strv_free_ char **env = NULL;
         Generation g = { .lifecycle = l, .process = p,
                          .drain_fd = l == &c->lifecycle ? c->drain_fd : c->next_drain_fd };
         int r;
 
-        r = child_base_env(pf, p, &env);
+        r = context_child_env(c, pf, p, &env);
         if (r < 0)
                 return r;
         g.base_env = env;

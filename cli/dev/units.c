@@ -28,7 +28,8 @@ static int add_exec(TransientUnit *u, const Procfile *p, const Process *process,
         return transient_unit_add_strv(u, "ExecStart", PROPERTY_EXEC, argv);
 }
 
-/* The same variables as production's Environment= lines, in the same order, then PANDORA_DEV. */
+/* The same variables as production's Environment= lines, in the same order, then PANDORA_DEV. The
+ * procfile's env is not among them: the agent gives it to the children. */
 static int add_environment(TransientUnit *u, const Procfile *p, const Process *process, unsigned i) {
         _cleanup_strv_free_ char **env = NULL;
         char number[16];
@@ -43,8 +44,6 @@ static int add_environment(TransientUnit *u, const Procfile *p, const Process *p
         snprintf(number, sizeof(number), "%u", process->scale);
         if (r >= 0)
                 r = strv_env_set(&env, "PANDORA_SCALE", number);
-        if (r >= 0)
-                r = strv_extend_strv(&env, process->env);
         if (r >= 0)
                 r = strv_extend(&env, "PANDORA_DEV=true");
         if (r < 0)

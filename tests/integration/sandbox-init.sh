@@ -160,6 +160,11 @@ cd "$root"
 pivot_root . .
 umount -l .
 cd /
+# Shared, as systemd makes / on a host (it leaves it alone in a container): the credentials of a
+# unit (LoadCredential=) are mounted in a helper's mount namespace and reach the unit by propagation;
+# with private mounts they land nowhere and the unit sees an empty, root-only directory. The host's
+# mounts are not affected: unshare(1) made this namespace's copies private before anything here.
+mount --make-rshared /
 
 # Capabilities that reach past the namespaces to the one shared kernel: modules, the clock, the
 # kernel log and audit. Root keeps the rest, as systemd-nspawn does. A clean environment, so that

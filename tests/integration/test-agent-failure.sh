@@ -83,13 +83,14 @@ tap_ok "the journal names the child" grep -qxF \
     <<<"$(agent_journal dog-web@1.service)"
 sandbox_run systemctl stop dog.target 'dog-web@*.service'
 
-# 5. The procfile changed after the units were generated: the instance runs, and says so.
-printf 'app = "drift";\nprocesses = { web = { entry = "/bin/sleep 1000"; env = { MODE = "old"; }; }; };\n' |
+# 5. The procfile changed after the units were generated: the instance runs, and says so. (Its env
+# can't drift: the agent hands the procfile's env to the children, the unit holds none of it.)
+printf 'app = "drift";\nprocesses = { web = { entry = "/bin/sleep 1000"; scale = 1; }; };\n' |
     agent_install_procfile drift
-printf 'app = "drift";\nprocesses = { web = { entry = "/bin/sleep 1000"; env = { MODE = "new"; }; }; };\n' |
+printf 'app = "drift";\nprocesses = { web = { entry = "/bin/sleep 1000"; scale = 2; }; };\n' |
     sandbox_write /etc/pandora/drift.procfile
-tap_ok "an instance of an edited procfile still starts" sandbox_run systemctl start drift.target
+tap_ok "an instance of an edited procfile still starts" sandbox_run systemctl start drift-web@1.service
 tap_ok "and the journal says what changed" grep -qF \
-    "changed since the units were generated (env 'MODE' is 'new' in the procfile but 'old' in the unit)" \
+    "changed since the units were generated (scale is 2 in the procfile but 1 in the unit)" \
     <<<"$(agent_journal drift-web@1.service)"
 tap_done

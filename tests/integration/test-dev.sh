@@ -76,8 +76,8 @@ units="full-background@1.service full-web@1.service full-web@2.service full-web@
 tap_ok "the transient units become active" sandbox_wait 30 sandbox_run systemctl is-active --quiet $units
 tap_is "$(sandbox_run systemctl show -p Transient --value full-web@2.service):$(sandbox_run systemctl show \
     -p Environment --value full-web@2.service)" \
-    "yes:PANDORA_APP=full PANDORA_PROCESS=web PANDORA_INSTANCE=2 PANDORA_SCALE=2 NODE_ENV=production PANDORA_DEV=true" \
-    "web@2 is transient, with the dev overlay's scale and PANDORA_DEV"
+    "yes:PANDORA_APP=full PANDORA_PROCESS=web PANDORA_INSTANCE=2 PANDORA_SCALE=2 PANDORA_DEV=true" \
+    "web@2 is transient, with the dev overlay's scale and PANDORA_DEV (the env is the agent's to give)"
 tap_ok "nothing is installed" sandbox_run sh -c '! ls /run/pandora /etc/pandora 2>/dev/null | grep -q .'
 sandbox_wait 10 sandbox_run grep -q '^web\.2 .*| Started full-web@2.service' /srv/dev.out || true
 out=$(sandbox_run cat /srv/dev.out)

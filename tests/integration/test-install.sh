@@ -2,7 +2,8 @@
 # pandora-gen's command line against a real systemd: installing a procfile brings up every instance
 # under the real agent, a scaled group shares one socket and every instance answers on it, a new scale
 # leaves exactly the new number of instances, a broken procfile changes nothing, --persistent with
-# autostart links the app from multi-user.target, and --remove takes everything away.
+# autostart links the app from multi-user.target, --remove takes everything away, and an address
+# another program listens on is named at install.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=sandbox.sh
 source "$(dirname "$0")/sandbox.sh"
@@ -41,7 +42,9 @@ print(" ".join(sorted(seen)))
 ' "$1"
 }
 
-tap_plan 19
+fails_to_start() { ! sandbox_run systemctl start "$1" 2>/dev/null; }
+
+tap_plan 23
 tap_ok "the box boots" sandbox_boot
 [[ -n ${SANDBOX_PID:-} ]] || tap_bail "no box, nothing else to check"
 tap_ok "the real agent is installed" sandbox_run test -x /usr/local/bin/pandora-agent
@@ -94,4 +97,30 @@ sandbox_run sed -i '1a autostart = true;' /srv/shop/procfile
 tap_ok "pandora-gen --persistent" sandbox_run pandora-gen --persistent /srv/shop/procfile
 tap_is "$(sandbox_run systemctl show -p WantedBy --value shop.target)" "multi-user.target" \
     "an autostart app in /etc/pandora is wanted by multi-user.target"
+
+# Addresses another program already listens on: pandora-gen names them and the program at install
+# (and still installs: the warning is all it can do), the target fails to start on the taken port (a
+# UNIX path systemd takes over), and once the port is free the app starts and a new install, its own
+# socket holding them, warns of nothing.
+sandbox_run systemd-run --quiet --unit=squat-tcp /usr/bin/python3 -m http.server 8090 --bind 127.0.0.1
+sandbox_run systemd-run --quiet --unit=squat-unix /usr/bin/python3 -c \
+    'import socket, time; s = socket.socket(socket.AF_UNIX); s.bind("/run/busy.sock"); s.listen(); time.sleep(600)'
+listening() { sandbox_run sh -c 'ss -Hlnt "sport = :8090" | grep -q . && test -S /run/busy.sock'; }
+sandbox_wait 10 listening || true
+printf 'app = "busy";\nprocesses = {\n  web = { entry = "/bin/sleep infinity"; ready = "started";\n    listen = [ "127.0.0.1:8090", "/run/busy.sock", "8091" ]; };\n};\n' |
+    sandbox_write /srv/busy/procfile
+tcp_pid=$(sandbox_run systemctl show -p MainPID --value squat-tcp.service)
+unix_pid=$(sandbox_run systemctl show -p MainPID --value squat-unix.service)
+err=$(sandbox_run pandora-gen /srv/busy/procfile 2>&1 >/dev/null) && status=0 || status=$?
+tap_is "$status
+$err" "0
+pandora-gen: warning: /srv/busy/procfile:3: processes.web.listen: 127.0.0.1:8090 is already in use (by python3, pid $tcp_pid): busy-web.socket can't listen there, and no instance starts, until it is free
+pandora-gen: warning: /srv/busy/procfile:3: processes.web.listen: /run/busy.sock is already in use (by python3, pid $unix_pid): busy-web.socket will take the path over, and its clients will reach this app" \
+    "a taken address is named at install, with its program, and the app is installed"
+tap_ok "the target fails to start" fails_to_start busy.target
+sandbox_run systemctl stop squat-tcp.service
+sandbox_run systemctl reset-failed
+tap_ok "once they are free, it starts" sandbox_run systemctl start busy.target
+err=$(sandbox_run pandora-gen /srv/busy/procfile 2>&1 >/dev/null) && status=0 || status=$?
+tap_is "$status:$err" "0:" "its own socket holding them, a new install warns of nothing"
 tap_done

@@ -10,7 +10,7 @@ as_user() {
     sandbox_run env XDG_RUNTIME_DIR=/run/user/0 DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/0/bus "$@"
 }
 
-tap_plan 10
+tap_plan 11
 tap_ok "the box boots" sandbox_boot
 [[ -n ${SANDBOX_PID:-} ]] || tap_bail "no box, nothing else to check"
 
@@ -38,4 +38,10 @@ tap_is "$(as_user systemctl --user show -p ActiveState --value notes-editor@1.se
 as_user pandora-gen --user --remove notes >/dev/null
 tap_is "$(as_user systemctl --user list-units --all --no-legend --plain 'notes*' | wc -l)" "0" \
     "pandora-gen --user --remove takes it away"
+
+printf 'app = "anon";\nprocesses = {\n  web = { entry = "/bin/sleep infinity"; dynamic_user = true; };\n};\n' |
+    sandbox_write /srv/anon/procfile
+out=$(as_user pandora-gen --user /srv/anon/procfile 2>&1) && status=0 || status=$?
+tap_is "$status:$out" "1:pandora-gen: /srv/anon/procfile:3: processes.web.dynamic_user: only the system manager can run a process as a dynamic user, not --user" \
+    "dynamic_user is refused in a --user install, with file:line:setting"
 tap_done

@@ -79,7 +79,7 @@ static void test_service_properties(void **state _unused_) {
         assert_string_property(web2, "WorkingDirectory", p->dir);
         test_strv_equal(property(web2, "Environment", PROPERTY_STRV)->strv,
                         STRV("PANDORA_APP=shop", "PANDORA_PROCESS=web", "PANDORA_INSTANCE=2",
-                             "PANDORA_SCALE=2", "MODE=dev", "PANDORA_DEV=true"), "Environment");
+                             "PANDORA_SCALE=2", "PANDORA_DEV=true"), "Environment (MODE is the agent's to give)");
         assert_string_property(web2, "Restart", "on-failure");
         assert_number_property(web2, "TimeoutStopUSec", PROPERTY_U64, 5000000);
         assert_string_property(web2, "KillMode", "mixed");
