@@ -52,6 +52,17 @@ UNIT
     systemctl daemon-reload
 }
 
+# sandboxed_bare_app SCALE: bare_app's units with the sandbox pandora gives its instances by default
+# (the hardening lines of hello4's generated unit), bare-sandboxed@N.service under bare-sandboxed.target:
+# what systemd's sandbox costs a unit that has no supervisor, so row 3 can tell it from pandora's own.
+sandboxed_bare_app() {
+    local keys='^(NoNewPrivileges|Restrict[A-Za-z]*|Private[A-Za-z]*|Protect[A-Za-z]*|SystemCall[A-Za-z]*|CapabilityBoundingSet|LockPersonality|MemoryDenyWriteExecute|KeyringMode|ReadWritePaths|ReadOnlyPaths|InaccessiblePaths|UMask|RemoveIPC)='
+    { sed -e 's/^PartOf=bare.target/PartOf=bare-sandboxed.target/' /run/systemd/system/bare@.service
+      systemctl cat hello4-processA@.service | grep -E "$keys"; } >/run/systemd/system/bare-sandboxed@.service
+    { echo "[Unit]"; echo "Wants=$(instances bare-sandboxed "$1")"; } >/run/systemd/system/bare-sandboxed.target
+    systemctl daemon-reload
+}
+
 # start_latency SUBJECT TARGET PREFIX N: row 3 for a target of N instances.
 start_latency() {
     local i t0 units
@@ -94,6 +105,12 @@ if want 2 || want 3; then
     hello_app hello4 4
     bare_app 4
 fi
+if want 3; then
+    sandboxed_bare_app 4
+    hello_app hello4off 4
+    sed -i 's/^processes = {/hardening = "off";\nprocesses = {/' "$work/hello4off/procfile"
+    pandora-gen "$work/hello4off/procfile" >/dev/null
+fi
 if want 2; then
     unit_memory pandora-agent hello.target hello-processA 1 main
     unit_memory pandora-agent hello4.target hello4-processA 4 main
@@ -106,8 +123,12 @@ fi
 if want 3; then
     start_latency "bare unit (Type=simple)" bare.target bare 4
     systemctl stop bare.target
+    start_latency "bare unit, pandora's default sandbox" bare-sandboxed.target bare-sandboxed 4
+    systemctl stop bare-sandboxed.target
     start_latency pandora hello4.target hello4-processA 4
     systemctl stop hello4.target
+    start_latency 'pandora, hardening = "off"' hello4off.target hello4off-processA 4
+    systemctl stop hello4off.target
 fi
 
 # app_instances PREFIX N: one word per instance of PREFIX@1..N, the pids of its app (the agent's

@@ -34,11 +34,6 @@
 #include "generator/log.h"
 #include "generator/search-path.h"
 
-#define SYSTEMD_DEST "org.freedesktop.systemd1"
-#define SYSTEMD_PATH "/org/freedesktop/systemd1"
-#define MANAGER_IFACE "org.freedesktop.systemd1.Manager"
-#define UNIT_IFACE "org.freedesktop.systemd1.Unit"
-
 /* The procfile's text and mode, read without blocking on a FIFO (procfile_load() has read it as a
  * regular file, but it may have been replaced since). */
 static int read_original(const char *path, char **ret, size_t *ret_size, struct stat *ret_st) {
@@ -144,69 +139,6 @@ static const char *target_dir(const SearchPath *sp, const InstallOptions *o) {
         return o->persistent ? sp->persistent : sp->runtime;
 }
 
-/* What install and remove read of a unit (org.freedesktop.systemd1.Unit); empty strings where the
- * manager has none. These belong in manager.c (manager_unit_info()), which this file may not change yet. */
-typedef struct UnitInfo {
-        char *load_state;       /* "loaded", "not-found", "bad-setting", "error", "masked" */
-        char *source_path;
-        char *fragment_path;
-        char *load_error;       /* LoadError's message */
-} UnitInfo;
-
-static void unit_info_done(UnitInfo *u) {
-        free(u->load_state);
-        free(u->source_path);
-        free(u->fragment_path);
-        free(u->load_error);
-        *u = (UnitInfo) {};
-}
-
-static int unit_info_read(sd_bus *bus, const char *object, UnitInfo *ret, sd_bus_error *error) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        _cleanup_(unit_info_done) UnitInfo u = {};
-        const char *properties[] = { "LoadState", "SourcePath", "FragmentPath" };
-        char **values[] = { &u.load_state, &u.source_path, &u.fragment_path };
-        const char *name, *message;
-        int r = 0;
-
-        for (size_t i = 0; i < ELEMENTSOF(properties) && r >= 0; i++)
-                r = sd_bus_get_property_string(bus, SYSTEMD_DEST, object, UNIT_IFACE, properties[i], error,
-                                               values[i]);
-        if (r >= 0)
-                r = sd_bus_get_property(bus, SYSTEMD_DEST, object, UNIT_IFACE, "LoadError", error, &reply, "(ss)");
-        if (r >= 0)
-                r = sd_bus_message_read(reply, "(ss)", &name, &message);
-        if (r < 0)
-                return r;
-        u.load_error = strdup(message);
-        if (!u.load_error)
-                return -ENOMEM;
-        *ret = u;
-        u = (UnitInfo) {};
-        return 0;
-}
-
-/* Reads unit. With load, the manager loads it first (from disk, when it is not loaded: "not-found" when
- * there is no such unit); without, a unit the manager has not loaded is 0 and *ret is left alone.
- * Returns 1 (read), 0, or a negative errno with the bus error in *error. */
-static int unit_info(sd_bus *bus, const char *unit, bool load, UnitInfo *ret, sd_bus_error *error) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        const char *object;
-        int r;
-
-        r = sd_bus_call_method(bus, SYSTEMD_DEST, SYSTEMD_PATH, MANAGER_IFACE, load ? "LoadUnit" : "GetUnit",
-                               error, &reply, "s", unit);
-        if (r < 0 && !load && sd_bus_error_has_name(error, "org.freedesktop.systemd1.NoSuchUnit")) {
-                sd_bus_error_free(error);
-                return 0;
-        }
-        if (r >= 0)
-                r = sd_bus_message_read(reply, "o", &object);
-        if (r >= 0)
-                r = unit_info_read(bus, object, ret, error);
-        return r < 0 ? r : 1;
-}
-
 static int open_bus(bool user, sd_bus **ret) {
         int r;
 
@@ -310,7 +242,7 @@ static int check_host_units(sd_bus *bus, const SearchPath *sp, const char *app, 
                 _cleanup_(unit_info_done) UnitInfo u = {};
                 const char *where;
 
-                r = unit_info(bus, *name, true, &u, &error);
+                r = manager_unit_info(bus, *name, true, &u, &error);
                 if (r < 0)
                         return log_error_errno(r, "%s: %s", *name, error.message ?: strerror(-r));
                 if (streq(u.load_state, "not-found") || source_is_app(sp, u.source_path, app))
@@ -333,7 +265,7 @@ static int check_loaded(sd_bus *bus, char * const *names) {
                 _cleanup_(unit_info_done) UnitInfo u = {};
                 int r;
 
-                r = unit_info(bus, *name, true, &u, &error);
+                r = manager_unit_info(bus, *name, true, &u, &error);
                 if (r < 0) {
                         log_error_errno(r, "%s: %s", *name, error.message ?: strerror(-r));
                         ret = ret ?: r;
@@ -356,7 +288,7 @@ static int own_units(sd_bus *bus, const SearchPath *sp, const char *app, char * 
                 _cleanup_(unit_info_done) UnitInfo u = {};
                 int r;
 
-                r = unit_info(bus, *name, false, &u, &error);
+                r = manager_unit_info(bus, *name, false, &u, &error);
                 if (r < 0)
                         return log_error_errno(r, "%s: %s", *name, error.message ?: strerror(-r));
                 if (r == 0)

@@ -431,3 +431,54 @@ int manager_call_unit(Manager *m, const char *method, const char *unit, sd_bus_e
         return sd_bus_call_method(m->bus, SYSTEMD_DEST, SYSTEMD_PATH, MANAGER_IFACE, method, error, NULL,
                                   "s", unit);
 }
+
+void unit_info_done(UnitInfo *u) {
+        free(u->load_state);
+        free(u->source_path);
+        free(u->fragment_path);
+        free(u->load_error);
+        *u = (UnitInfo) {};
+}
+
+static int unit_info_read(sd_bus *bus, const char *object, UnitInfo *ret, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(unit_info_done) UnitInfo u = {};
+        const char *properties[] = { "LoadState", "SourcePath", "FragmentPath" };
+        char **values[] = { &u.load_state, &u.source_path, &u.fragment_path };
+        const char *name, *message;
+        int r = 0;
+
+        for (size_t i = 0; i < ELEMENTSOF(properties) && r >= 0; i++)
+                r = sd_bus_get_property_string(bus, SYSTEMD_DEST, object, UNIT_IFACE, properties[i], error,
+                                               values[i]);
+        if (r >= 0)
+                r = sd_bus_get_property(bus, SYSTEMD_DEST, object, UNIT_IFACE, "LoadError", error, &reply, "(ss)");
+        if (r >= 0)
+                r = sd_bus_message_read(reply, "(ss)", &name, &message);
+        if (r < 0)
+                return r;
+        u.load_error = strdup(message);
+        if (!u.load_error)
+                return -ENOMEM;
+        *ret = u;
+        u = (UnitInfo) {};
+        return 0;
+}
+
+int manager_unit_info(sd_bus *bus, const char *unit, bool load, UnitInfo *ret, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        const char *object;
+        int r;
+
+        r = sd_bus_call_method(bus, SYSTEMD_DEST, SYSTEMD_PATH, MANAGER_IFACE, load ? "LoadUnit" : "GetUnit",
+                               error, &reply, "s", unit);
+        if (r < 0 && !load && sd_bus_error_has_name(error, "org.freedesktop.systemd1.NoSuchUnit")) {
+                sd_bus_error_free(error);
+                return 0;
+        }
+        if (r >= 0)
+                r = sd_bus_message_read(reply, "o", &object);
+        if (r >= 0)
+                r = unit_info_read(bus, object, ret, error);
+        return r < 0 ? r : 1;
+}

@@ -82,3 +82,20 @@ int manager_service_exit(Manager *m, const char *unit, ManagerServiceExit *ret, 
 /* Calls a manager method that takes a unit name and returns nothing ("ResetFailedUnit", "UnrefUnit").
  * Returns 0 or a negative errno with the bus error in *error. */
 int manager_call_unit(Manager *m, const char *method, const char *unit, sd_bus_error *error);
+
+/* What install and remove read of a unit (org.freedesktop.systemd1.Unit); empty strings where the
+ * manager has none. */
+typedef struct UnitInfo {
+        char *load_state;       /* "loaded", "not-found", "bad-setting", "error", "masked" */
+        char *source_path;
+        char *fragment_path;
+        char *load_error;       /* LoadError's message */
+} UnitInfo;
+
+void unit_info_done(UnitInfo *u);
+
+/* Reads unit over bus (a plain connection: install reads before it has a Manager). With load, the
+ * manager loads it first (from disk, when it is not loaded: "not-found" when there is no such unit);
+ * without, a unit the manager has not loaded is 0 and *ret is left alone. Returns 1 (read), 0, or a
+ * negative errno with the bus error in *error. */
+int manager_unit_info(sd_bus *bus, const char *unit, bool load, UnitInfo *ret, sd_bus_error *error);

@@ -233,8 +233,11 @@ int agent_run(const AgentOptions *o) {
         r = context_add_tasks(&c);
         if (r < 0)
                 return fail_early(r == -ENOMEM ? AGENT_EXIT_FAILURE : AGENT_EXIT_CONFIG, r);
-        context_connect_bus(&c);
+        /* The children first: nothing on the way to READY=1 needs the bus (issue 20), and the
+         * connection (find the unit, connect, Hello, objects, the name) costs a millisecond or two
+         * per instance. Events before it are kept in the model and published with it. */
         lifecycle_start(&c.lifecycle);
+        context_connect_bus(&c);
         r = sd_event_loop(c.event);
         if (r < 0) {
                 log_error("Event loop failed: %s", strerror(-r));
