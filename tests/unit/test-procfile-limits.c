@@ -13,30 +13,6 @@
 
 #include "common/names.h"
 
-/* Loads text from dir/procfile and checks the result is expected_r with exactly the expected error. */
-static void error_in(const char *dir, const char *text, const ProcfileOptions *options, int expected_r,
-                     unsigned line, const char *expected) {
-        _cleanup_free_ char *path = test_write(dir, "procfile", text);
-        _cleanup_free_ char *want = test_expand(expected, path), *got = NULL;
-        ProcfileError e = {};
-        Procfile *p = NULL;
-        int r;
-
-        r = procfile_load(path, options, &p, &e);
-        got = procfile_error_to_string(&e);
-        assert_non_null(got);
-        if (r != expected_r || strcmp(got, want) != 0 || e.line != line) {
-                print_error("procfile:\n%s\n", text);
-                print_error("expected %d, line %u: %s\n", expected_r, line, want);
-                print_error("got      %d, line %u: %s\n", r, e.line, got);
-                procfile_error_done(&e);
-                procfile_free(p);
-                fail();
-        }
-        assert_null(p);
-        procfile_error_done(&e);
-}
-
 static void error_one(const char *text, unsigned line, const char *expected) {
         error_in(scratch, text, &(ProcfileOptions) { .auto_scale = 2 }, -EINVAL, line, expected);
 }
