@@ -127,9 +127,11 @@ static int on_pump(sd_event_source *s, void *userdata) {
                 int r = -ETIMEDOUT;
 
                 list_remove(&c->queued, call);
+                /* On the bus the message was made for: an agent on its private socket is a connection
+                 * of its own (observe/peer.h). */
                 if (now < c->deadline_usec)
-                        r = sd_bus_call_async(c->bus, &call->slot, call->m, on_reply, call,
-                                              c->deadline_usec - now);
+                        r = sd_bus_call_async(sd_bus_message_get_bus(call->m), &call->slot, call->m,
+                                              on_reply, call, c->deadline_usec - now);
                 if (r < 0) {
                         /* The queue may be gone after this, with its idle callback. */
                         call_finish(call, NULL, r);

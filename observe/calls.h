@@ -3,7 +3,8 @@
 
 /* Method calls sent in parallel on one bus, at most max_in_flight outstanding (dbus-daemon refuses a
  * connection more than 128 awaiting replies), all answered by one deadline: a call still unanswered
- * then, or not yet sent, gets -ETIMEDOUT. The bus must be attached to an sd-event loop. */
+ * then, or not yet sent, gets -ETIMEDOUT. The bus must be attached to an sd-event loop. A call made for
+ * another connection on the same loop (an agent's private socket) is sent there, in the same window. */
 
 #include <stdint.h>
 #include <systemd/sd-bus.h>
@@ -27,8 +28,9 @@ int calls_new(sd_bus *bus, uint64_t deadline_usec, unsigned max_in_flight, Calls
 Calls *calls_free(Calls *c);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Calls *, calls_free);
 
-/* Queues the method call m (a reference is taken) with handler. The handler and idle are called from
- * the event loop only, never from inside calls_add(). Returns 0 or a negative errno. */
+/* Queues the method call m (a reference is taken) with handler; it is sent on m's own bus. The handler
+ * and idle are called from the event loop only, never from inside calls_add(). Returns 0 or a negative
+ * errno. */
 int calls_add(Calls *c, sd_bus_message *m, CallHandler handler, void *userdata);
 
 /* A new method call message for c's bus. Returns 0 or a negative errno. */

@@ -9,7 +9,9 @@
  *      are systemd's NRestarts and start: the manager, which answers one call after another, is not
  *      asked again; only for its MainPID when the caller wants it), and GetAll(Service) from systemd
  *      where it does not (why it failed, its restarts); per socket its Listen addresses; List() from
- *      the first agent, for the indicators' help.
+ *      the first agent, for the indicators' help. An agent with a private socket (PANDORA_BUS=private,
+ *      observe/peer.c says when) is asked the same on a connection to it, and, since it can't ask
+ *      systemd for its NRestarts itself, the manager's GetAll(Service) is asked for it as well.
  *
  * Nothing is kept between readings. A call that fails or is not answered by the deadline leaves its
  * part of the model empty and counts in Observation.errors (an agent only where systemd says the unit
@@ -31,6 +33,7 @@
 #include "observe/apps.h"
 #include "observe/calls.h"
 #include "observe/observe.h"
+#include "observe/peer.h"
 #include "observe/systemd.h"
 
 #define UNIT_INTERFACE "org.freedesktop.systemd1.Unit"
@@ -49,6 +52,7 @@ typedef struct Part {
         ObserveInstance *instance;
         ObserveSocket *socket;
         bool expect_agent;      /* systemd says it runs: an agent that does not answer is an error */
+        sd_bus *peer;           /* the agent's private socket, when it has one (observe/peer.h) */
 } Part;
 
 struct ObserveRequest {
@@ -63,6 +67,7 @@ struct ObserveRequest {
         Observation *o;
         char **names;           /* the units of rounds 1 and 2 */
         Part *parts;
+        size_t n_parts;
         int error;              /* the first error that spoils the whole reading (-ENOMEM) */
         ObserveCallback callback;
         void *userdata;
@@ -305,26 +310,60 @@ static void on_listen(sd_bus_message *reply, int error, void *userdata) {
                 count_error(p->request);
 }
 
-static int new_agent_call(ObserveRequest *r, const char *app, const ObserveInstance *i, const char *path,
+static int new_agent_call(ObserveRequest *r, const char *app, const Part *p, const char *path,
                           const char *interface, const char *member, sd_bus_message **ret) {
         _cleanup_free_ char *name = NULL;
         int k;
 
-        k = bus_instance_name(app, i->process, i->instance, &name);
+        /* Peer to peer, there is no one to route to: no destination. */
+        if (p->peer)
+                return sd_bus_message_new_method_call(p->peer, ret, NULL, path, interface, member);
+        k = bus_instance_name(app, p->instance->process, p->instance->instance, &name);
         if (k < 0)
                 return k;
         return calls_new_method(r->calls, ret, name, path, interface, member);
 }
 
+/* Connects to the agent's private socket when it has one. A socket nobody answers on is the agent's
+ * failure, as its silence on the bus would be: 0 with the error in the instance, and nothing to ask. */
+static int open_peer(ObserveRequest *r, Part *p, bool *ret_failed) {
+        _cleanup_free_ char *path = NULL;
+        int k;
+
+        *ret_failed = false;
+        k = observe_peer_socket(r->user, p->instance->unit.name, &path);
+        if (k == -ENOENT || k == -ENXIO)
+                return 0;
+        if (k >= 0)
+                k = observe_peer_open(sd_bus_get_event(r->bus), path, &p->peer);
+        if (k == -ENOMEM)
+                return k;
+        if (k < 0) {
+                p->instance->agent = k;
+                *ret_failed = true;
+                if (p->expect_agent)
+                        count_error(r);
+        }
+        return 0;
+}
+
 static int ask_instance(ObserveRequest *r, const char *app, Part *p, bool *list_asked) {
         const ObserveInstance *i = p->instance;
         const char *active = i->unit.active_state;
+        bool ask_agent, peer_failed = false;
         sd_bus_message *m;
         int k;
 
+        p->expect_agent = unit_runs(i) || streq(active, "deactivating");
+        ask_agent = p->expect_agent ||
+                    (streq(active, "activating") && !streq(i->unit.sub_state, "auto-restart"));
+        k = ask_agent ? open_peer(r, p, &peer_failed) : 0;
+        if (k < 0)
+                return k;
         /* The manager answers one call after the other: a running instance costs it nothing more than
-         * its PID when asked for; its agent tells the rest (fill_from_agent()). */
-        if (!unit_runs(i)) {
+         * its PID when asked for; its agent tells the rest (fill_from_agent()), except an agent on its
+         * private socket, which could not ask the manager for its NRestarts. */
+        if (!unit_runs(i) || p->peer || peer_failed) {
                 k = systemd_new_get_all(r->calls, i->unit.name, SERVICE_INTERFACE, &m);
                 if (k >= 0)
                         k = add_call(r, m, on_service, p);
@@ -334,19 +373,16 @@ static int ask_instance(ObserveRequest *r, const char *app, Part *p, bool *list_
                         k = add_call(r, m, on_main_pid, p);
         } else
                 k = 0;
-        if (k < 0)
+        if (k < 0 || !ask_agent || peer_failed)
                 return k;
-        p->expect_agent = unit_runs(i) || streq(active, "deactivating");
-        if (!p->expect_agent && !(streq(active, "activating") && !streq(i->unit.sub_state, "auto-restart")))
-                return 0;
-        k = new_agent_call(r, app, i, "/io/pandora", "org.freedesktop.DBus.ObjectManager",
+        k = new_agent_call(r, app, p, "/io/pandora", "org.freedesktop.DBus.ObjectManager",
                            "GetManagedObjects", &m);
         if (k >= 0)
                 k = add_call(r, m, on_agent, p);
         if (k < 0 || *list_asked || !p->expect_agent)
                 return k;
         *list_asked = true;
-        k = new_agent_call(r, app, i, "/io/pandora/Metrics", "io.pandora.Metrics1", "List", &m);
+        k = new_agent_call(r, app, p, "/io/pandora/Metrics", "io.pandora.Metrics1", "List", &m);
         return k < 0 ? k : add_call(r, m, on_list, r);
 }
 
@@ -404,14 +440,22 @@ static int ask_details(ObserveRequest *r) {
 
                 for (size_t j = 0; j < a->n_instances && q >= 0; j++) {
                         r->parts[k] = (Part) { .request = r, .instance = &a->instances[j] };
+                        r->n_parts = k + 1;
                         q = ask_instance(r, a->name, &r->parts[k++], &list_asked);
                 }
                 for (size_t j = 0; j < a->n_sockets && q >= 0; j++) {
                         r->parts[k] = (Part) { .request = r, .socket = &a->sockets[j] };
+                        r->n_parts = k + 1;
                         q = ask_socket(r, &r->parts[k++]);
                 }
         }
         return q;
+}
+
+/* The agents' private connections, once their calls are gone. */
+static void close_peers(ObserveRequest *r) {
+        for (size_t i = 0; i < r->n_parts; i++)
+                r->parts[i].peer = observe_peer_close(r->parts[i].peer);
 }
 
 /* ---- the rounds ---- */
@@ -422,6 +466,7 @@ static void finish(ObserveRequest *r) {
         Observation *o = r->error < 0 ? NULL : TAKE_PTR(r->o);
 
         r->calls = calls_free(r->calls);
+        close_peers(r);
         r->callback(o, r->error, r->userdata);
 }
 
@@ -517,6 +562,8 @@ ObserveRequest *observe_request_free(ObserveRequest *r) {
         if (!r)
                 return NULL;
         calls_free(r->calls);
+        if (r->parts)
+                close_peers(r);
         sd_event_source_disable_unref(r->kick);
         observation_free(r->o);
         strv_free(r->names);

@@ -113,6 +113,7 @@ BusAgent *bus_agent_free(BusAgent *b) {
         if (!b)
                 return NULL;
         drop_bus(b);
+        bus_agent_close_private(b);
         sd_event_source_disable_unref(b->reconnect_timer);
         sd_event_unref(b->event);
         free(b->name);

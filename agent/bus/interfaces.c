@@ -10,8 +10,9 @@
  * them out, so a client never mistakes one for a real number.
  *
  * agent/bus/ owns the instance's place on D-Bus: these interfaces, the well-known name and object
- * paths (names.c) and the connection (connect.c). It reads metrics/ and the agent only through a
- * BusAgentSource; it never includes the core's Context and never changes what it publishes. */
+ * paths (names.c), the connection (connect.c) and, without a bus, the private socket (private.c). It
+ * reads metrics/ and the agent only through a BusAgentSource; it never includes the core's Context and
+ * never changes what it publishes. */
 
 #include <math.h>
 #include <stddef.h>
@@ -439,22 +440,37 @@ int bus_agent_new(const BusAgentSource *source, BusAgent **ret) {
         return 0;
 }
 
+/* PropertiesChanged of names on path, to the bus and to every reader of the private socket. A reader's
+ * failure is its own: only the bus's is returned. */
+static int emit_changed(BusAgent *b, const char *path, const char *interface, char **names) {
+        int r = 0;
+
+        if (b->bus)
+                r = sd_bus_emit_properties_changed_strv(b->bus, path, interface, names);
+        for (size_t i = 0; i < b->n_peers; i++)
+                (void) sd_bus_emit_properties_changed_strv(b->peers[i], path, interface, names);
+        bus_agent_prune_peers(b);
+        return r;
+}
+
 int bus_agent_emit_state_changed(BusAgent *b) {
-        if (!b->bus)
+        static char *names[] = { (char *) "State", (char *) "Services", NULL };
+
+        if (!b->bus && b->n_peers == 0)
                 return 0;
-        return sd_bus_emit_properties_changed(b->bus, AGENT_PATH, AGENT_INTERFACE, "State", "Services",
-                                              NULL);
+        return emit_changed(b, AGENT_PATH, AGENT_INTERFACE, names);
 }
 
 int bus_agent_emit_service_changed(BusAgent *b, const char *service) {
+        static char *names[] = { (char *) "State", (char *) "Starts", (char *) "Failures",
+                                 (char *) "StartDurationUSec", NULL };
         _cleanup_free_ char *path = NULL;
         int r;
 
-        if (!b->bus)
+        if (!b->bus && b->n_peers == 0)
                 return 0;
         r = bus_service_path(service, &path);
         if (r < 0)
                 return r;
-        return sd_bus_emit_properties_changed(b->bus, path, SERVICE_INTERFACE, "State", "Starts", "Failures",
-                                              "StartDurationUSec", NULL);
+        return emit_changed(b, path, SERVICE_INTERFACE, names);
 }

@@ -10,7 +10,9 @@
  * The module owns no agent state: it reads everything through a BusAgentSource the agent fills in, so
  * tests serve it from a fake over a socketpair. bus/connect.c adds the connection to the real bus: the
  * well-known name io.pandora.<app>.<process>.i<instance> (bus/names.h), and reconnecting when the bus
- * goes away. The module never logs; name results go to the source's on_name hook. */
+ * goes away. bus/private.c serves the same objects instead on a socket of the unit's own
+ * ($RUNTIME_DIRECTORY/bus.sock, peer-to-peer D-Bus), for instances that can't use the bus
+ * (DynamicUser=yes). The module never logs; name results go to the source's on_name hook. */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -55,6 +57,10 @@ typedef struct BusAgentSource {
         void *userdata;
 } BusAgentSource;
 
+/* The private socket's name in the unit's RuntimeDirectory=, and how many readers it serves at once. */
+#define BUS_PRIVATE_SOCKET_NAME "bus.sock"
+#define BUS_PRIVATE_PEERS_MAX 16U
+
 typedef struct BusAgent {
         BusAgentSource source;
         char *name;                             /* the well-known name */
@@ -64,6 +70,15 @@ typedef struct BusAgent {
         sd_event_source *reconnect_timer;
         uint64_t reconnect_usec;                /* retry interval */
         unsigned reconnects;                    /* connections made after the first */
+
+        /* Private mode (bus/private.c) instead of a bus: the listening socket, its path (unlinked when
+         * the agent ends), and the connected readers, oldest first. */
+        sd_event_source *listener;
+        char *listener_path;
+        sd_bus *peers[BUS_PRIVATE_PEERS_MAX];
+        size_t n_peers;
+        sd_id128_t server_id;
+        unsigned hellos;                        /* the readers' unique names: ":1.<hellos>" */
 } BusAgent;
 
 /* Makes the bus objects for source (copied; what it points to is borrowed). Returns 0; -ENAMETOOLONG
@@ -84,9 +99,24 @@ int bus_agent_add_objects(BusAgent *b, sd_bus *bus);
  * (it is retried); a negative errno only when the retry timer can't be set up. */
 int bus_agent_connect(BusAgent *b, sd_event *e, bool user, uint64_t retry_usec);
 
+/* bus/private.c: instead of a bus, listens on dir/bus.sock (dir: $RUNTIME_DIRECTORY, whose first entry
+ * is taken; a stale socket of an earlier run is replaced), mode 0666, and serves peer-to-peer D-Bus there:
+ * each connection gets the same objects as bus_agent_add_objects() puts on the bus, on e. At most
+ * BUS_PRIVATE_PEERS_MAX at once: a new one closes the oldest, so readers that hold a connection open
+ * can't lock others out. A reader that hangs up, or lets more than a few replies pile up unread, is
+ * dropped; none can stop the loop. Returns 0; -ENXIO without dir, -ENAMETOOLONG when the path does not
+ * fit a socket address, or a negative errno from socket(), bind(), listen() or sd-event. */
+int bus_agent_listen(BusAgent *b, sd_event *e, const char *dir);
+
+/* bus/private.c, for the module's own files: drops the readers whose unread messages piled up (after
+ * signals were queued to all), and closes every reader and the socket (bus_agent_free()). */
+void bus_agent_prune_peers(BusAgent *b);
+void bus_agent_close_private(BusAgent *b);
+
 /* Tell watchers (PropertiesChanged) that the instance's State or Services changed, or that one
- * service's State, Starts, Failures or StartDurationUSec did. Do nothing without a connection. Return 0
- * or a negative errno from sd-bus, which callers may ignore. */
+ * service's State, Starts, Failures or StartDurationUSec did: on the bus, and to every reader of the
+ * private socket. Do nothing without a connection. Return 0 or a negative errno from sd-bus, which
+ * callers may ignore. */
 int bus_agent_emit_state_changed(BusAgent *b);
 int bus_agent_emit_service_changed(BusAgent *b, const char *service);
 

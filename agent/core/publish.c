@@ -7,7 +7,9 @@
  * The bus is optional: an instance that can't reach it runs all the same, and bus/connect.c retries. */
 
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include <systemd/sd-login.h>
@@ -226,9 +228,35 @@ static void source_on_name(void *userdata, const char *name, int result) {
 }
 
 /* The unit we run in, and whether it belongs to a user manager (then its bus is the user bus). */
+/* The unit from the last component of our cgroup v2 path ("0::/.../shop-web@1.service"): what
+ * sd_pid_get_unit() finds too, but without /proc/1, which ProtectProc=invisible hides from an
+ * instance that runs as a user. Under a user manager the path passes through "user@UID.service". */
+static int unit_from_own_cgroup(char **ret, bool *ret_user) {
+        _cleanup_fclose_ FILE *f = fopen("/proc/self/cgroup", "re");
+        char line[4096];
+
+        while (f && fgets(line, sizeof(line), f)) {
+                const char *suffix = ".service";
+                char *last;
+                size_t n;
+
+                if (strncmp(line, "0::/", 4) != 0)
+                        continue;
+                line[strcspn(line, "\n")] = '\0';
+                last = strrchr(line, '/') + 1;
+                n = strlen(last);
+                if (n <= strlen(suffix) || !streq(last + n - strlen(suffix), suffix))
+                        return -ENOENT;
+                *ret_user = strstr(line, "/user@") != NULL;
+                *ret = strdup(last);
+                return *ret ? 0 : -ENOMEM;
+        }
+        return -ENOENT;
+}
+
 static void find_unit(Context *c, bool *ret_user) {
         *ret_user = sd_pid_get_user_unit(0, &c->unit) >= 0;
-        if (!*ret_user && sd_pid_get_unit(0, &c->unit) < 0)
+        if (!*ret_user && sd_pid_get_unit(0, &c->unit) < 0 && unit_from_own_cgroup(&c->unit, ret_user) < 0)
                 c->unit = NULL;
 }
 
@@ -244,6 +272,10 @@ void context_connect_bus(Context *c) {
                 .on_name = source_on_name,
                 .userdata = c,
         };
+        /* PANDORA_BUS=private (a DynamicUser=yes unit, which dbus-daemon refuses): the same objects on
+         * $RUNTIME_DIRECTORY/bus.sock instead of the bus. */
+        const char *mode = getenv("PANDORA_BUS");
+        bool private = mode && streq(mode, "private");
         struct timespec now;
         bool user;
         int r;
@@ -254,14 +286,15 @@ void context_connect_bus(Context *c) {
         source.started_at_usec = (uint64_t) now.tv_sec * 1000000 + (uint64_t) now.tv_nsec / 1000;
         r = bus_agent_new(&source, &c->bus);
         if (r >= 0)
-                r = bus_agent_connect(c->bus, c->event, user, BUS_RETRY_USEC);
+                r = private ? bus_agent_listen(c->bus, c->event, getenv("RUNTIME_DIRECTORY")) :
+                              bus_agent_connect(c->bus, c->event, user, BUS_RETRY_USEC);
         if (r < 0) {
                 log_warning("Can't publish the instance on the %s bus: %s, ignoring",
-                            user ? "user" : "system", strerror(-r));
+                            private ? "private" : user ? "user" : "system", strerror(-r));
                 c->bus = bus_agent_free(c->bus);
                 return;
         }
-        if (!c->bus->bus)
+        if (!private && !c->bus->bus)
                 log_notice("The %s bus can't be reached yet, retrying", user ? "user" : "system");
 }
 
