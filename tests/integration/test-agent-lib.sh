@@ -40,6 +40,24 @@ agent_children() {
     sandbox_run cat "/proc/$main/task/$main/children" | tr -s ' ' '\n' | sed '/^$/d'
 }
 
+# sample NAME [LABELS]: the value of one sample of the last scrape of pandora-exporter ($text), or
+# "none".
+sample() {
+    local key=$1
+    [[ -z ${2:-} ]] || key+="{$2}"
+    awk -v key="$key" '$1 == key { print $2; found = 1 } END { if (!found) print "none" }' <<<"$text"
+}
+
+# json_check APP PYTHON: runs the python3 statement(s) on d, `pandora-gen --status --json APP`'s
+# document; fails on a false assert.
+json_check() {
+    local json
+    json=$(sandbox_run pandora-gen --status --json "$1") || true
+    python3 -c "import json, sys
+d = json.loads(sys.argv[1])
+$2" "$json"
+}
+
 # tap_skip NAME REASON: one result that did not run.
 tap_skip() {
     _tap_count=$((_tap_count + 1))

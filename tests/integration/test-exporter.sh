@@ -21,13 +21,6 @@ scrape() {
     sandbox_run curl -sS --max-time 10 "$@" "$url/metrics"
 }
 
-# sample NAME LABELS: the value of one sample of the last scrape ($text), or "none".
-sample() {
-    local key=$1
-    [[ -z $2 ]] || key+="{$2}"
-    awk -v key="$key" '$1 == key { print $2; found = 1 } END { if (!found) print "none" }' <<<"$text"
-}
-
 # promql QUERY: the query's result through Prometheus' HTTP API, one "labels value" line per series,
 # sorted: labels as k=v,k=v without __name__, job and the scrape target's instance.
 promql() {

@@ -27,18 +27,6 @@ pbus() { sandbox_run busctl --address="unix:path=$sock" "$@"; }
 state_is_running() {
     [[ $(pbus get-property io.pandora.dyn.web.i1 /io/pandora/Agent io.pandora.Agent1 State 2>&1) == 's "running"' ]]
 }
-# sample NAME LABELS: the value of one sample of the last scrape ($text), or "none".
-sample() {
-    awk -v key="$1{$2}" '$1 == key { print $2; found = 1 } END { if (!found) print "none" }' <<<"$text"
-}
-# json_check PYTHON: runs the python3 statement(s) on d, pandora-gen --status --json dyn's document.
-json_check() {
-    local json
-    json=$(sandbox_run pandora-gen --status --json dyn) || true
-    python3 -c "import json, sys
-d = json.loads(sys.argv[1])
-$1" "$json"
-}
 
 tap_plan 16
 tap_ok "the box boots" sandbox_boot
@@ -89,7 +77,7 @@ out=$(sandbox_run pandora-gen --status dyn 2>&1) || true
 tap_ok "pandora-gen --status: web@1 running, its restarts, memory and services" eval '
     grep -qE "^web@1 +running +[0-9]+ +[0-9hms]+ +0 +[0-9.]+% +[0-9.]+[BKMGT] +1/1 " <<<"$out"'
 [[ $out == *"web@1"* ]] || tap_diag "$out"
-tap_ok "--json: the agent answered, with its memory and the start systemd gave" json_check '
+tap_ok "--json: the agent answered, with its memory and the start systemd gave" json_check dyn '
 i = [i for i in d["apps"][0]["instances"] if i["process"] == "web"][0]
 assert i["state"] == "running" and i["agent"] is True, i
 assert i["memory_bytes"] > 0 and i["restarts"] == 0 and i["uptime_seconds"] >= 0, i

@@ -34,15 +34,6 @@ shape() {
         { print }' <<<"$out"
 }
 
-# json_check APP PYTHON: runs the python3 statement(s) on d, --json APP's document; fails on a false assert.
-json_check() {
-    local json
-    json=$(sandbox_run pandora-gen --status --json "$1") || true
-    python3 -c "import json, sys
-d = json.loads(sys.argv[1])
-$2" "$json"
-}
-
 tap_plan 17
 tap_ok "the box boots" sandbox_boot
 [[ -n ${SANDBOX_PID:-} ]] || tap_bail "no box, nothing else to check"
