@@ -23,6 +23,8 @@ ROWS = {
     "7": ("Reload under load, 2 instances",
           "pandora: 0 failed requests, p99 during reload <= 2x steady"),
     "8": ("Procfile load (settings)", "50,000 settings well under 1 s"),
+    "9": ("Spread over 4 instances",
+          "max/min <= 1.3; req/s >= 2x pm2 cluster; no refused connection while one restarts"),
 }
 # For each row, how a peer compares with pandora: "peer/pandora" (lower is better for pandora's
 # value, so >1 means pandora wins) or "pandora/peer" (higher is better).
@@ -34,7 +36,8 @@ RATIO = {"1": ("pandora-gen", "peer/pandora", None), "2": ("pandora-agent", "pee
          "5": ("pandora", "pandora/peer", {"pm2 cluster", "Pandora.js"}),
          "6": ("pandora-agent", "pandora/peer", {"bare unit (StandardOutput=journal)"}),
          "7": ("pandora", "peer/pandora", {"pm2 cluster"}),
-         "8": ("pandora-agent", "peer/pandora", {"libconfig"})}
+         "8": ("pandora-agent", "peer/pandora", {"libconfig"}),
+         "9": ("pandora shared socket", "peer/pandora", {"pandora ReusePort sockets", "pm2 cluster"})}
 
 
 # Row 5 also runs the unmodified app: "PEER, WHAT" is compared with "pandora, WHAT" (PEER one of the
@@ -43,11 +46,19 @@ RATIO = {"1": ("pandora-gen", "peer/pandora", None), "2": ("pandora-agent", "pee
 # the reload's duration), not its failed requests or ratios.
 # Row 8 likewise: "libconfig, SHAPE" (its parse alone) against "pandora-agent, SHAPE" (the whole load).
 PAIRED_UNITS = {"5": {"req/s"}, "7": {"ms"}, "8": {"ms"}}
+# Row 9: "PEER, MODE" (the ReusePort sockets or pm2) against today's "pandora shared socket, MODE", in
+# req/s only; "peer/pandora" there is peer / shared socket.
+PAIRED_UNITS["9"] = {"req/s"}
+# Row 6: pandora's second way of logging (the log format "text") against the bare unit, its ratio on its
+# own line (pandora/peer, as the row's).
+SECOND_BASE = {("6", "pandora-agent (log format text)", "lines/s"): "bare unit (StandardOutput=journal)"}
 
 
 def base_of(row, subject, unit):
     """The subject that SUBJECT's figure is compared with, and in which direction, or None."""
     base_subject, direction, peers = RATIO.get(row, (None, None, None))
+    if (row, subject, unit) in SECOND_BASE:
+        return SECOND_BASE[(row, subject, unit)], "pandora/peer", True
     if not base_subject or subject == base_subject or "node app.js" in subject:
         return None
     if row in PAIRED_UNITS and ", " in subject:
@@ -96,7 +107,9 @@ def main():
             if b:
                 base = med.get((row, b[0], k[2], k[3]))
                 if base:
-                    r = med[k] / base if b[1] == "peer/pandora" else base / med[k]
+                    # A second base (SECOND_BASE) is the peer: this line is pandora's.
+                    own = len(b) > 2
+                    r = med[k] / base if (b[1] == "peer/pandora") != own else base / med[k]
                     ratio = "%.2fx (%s)" % (r, b[1])
             f = fmt2 if k[3] in ("max/min", "x") else fmt
             lines.append("| %s %s | %s | %s | %d | %s | %s | %s | %s | %s | %s |" % (

@@ -24,6 +24,7 @@
 #include "common/string-util.h"
 #include "common/strv.h"
 #include "generator/log.h"
+#include "generator/unit-render.h"
 
 typedef struct Probe {
         struct sockaddr_storage address;
@@ -176,11 +177,12 @@ static char *socket_owner(uint64_t inode) {
         return NULL;
 }
 
-/* Whether the app's own socket unit is running: then it holds its addresses, and whether another
- * program also wants them is not for the probe to find out. */
+/* Whether the app's own socket unit is running (the group's, or its first instance's): then it holds
+ * its addresses, and whether another program also wants them is not for the probe to find out. */
 static bool own_socket_active(Manager *m, const char *app, const Process *process) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        _cleanup_free_ char *unit = strprintf("%s-%s.socket", app, process->name), *state = NULL;
+        _cleanup_free_ char *state = NULL, *unit = strprintf(unit_socket_per_instance(process) ? "%s-%s@1.socket" :
+                                                             "%s-%s.socket", app, process->name);
 
         return unit && manager_active_state(m, unit, &state, &error) >= 0 && state &&
                !streq(state, "inactive") && !streq(state, "failed");
@@ -199,9 +201,10 @@ void listen_check_warn(Manager *m, const Procfile *p) {
                         if (probe_parse(*spec, &probe) < 0 || probe_taken(&probe) <= 0)
                                 continue;
                         owner = socket_owner(listening_inode(&probe));
-                        log_warning("%s:%u: processes.%s.listen: %s is already in use%s%s%s: %s-%s.socket %s",
+                        log_warning("%s:%u: processes.%s.listen: %s is already in use%s%s%s: %s-%s%s.socket %s",
                                     process->file ?: p->path, process->line, process->name, *spec,
                                     owner ? " (by " : "", owner ?: "", owner ? ")" : "", p->app, process->name,
+                                    unit_socket_per_instance(process) ? "@N" : "",
                                     probe.path ? "will take the path over, and its clients will reach this app" :
                                     "can't listen there, and no instance starts, until it is free");
                 }

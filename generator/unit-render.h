@@ -35,6 +35,10 @@ typedef struct RenderOptions {
         bool user;                      /* units of a user manager: no mount namespaces or capabilities */
 } RenderOptions;
 
+/* Whether each instance of p gets a socket of its own (APP-PROCESS@N.socket, ReusePort=yes): every
+ * `listen` address is an IP one. Otherwise (a UNIX path) the group shares APP-PROCESS.socket. */
+bool unit_socket_per_instance(const Process *p);
+
 /* Renders every unit and symlink of the app. Returns 0 or -ENOMEM. */
 int unit_render(const Procfile *p, const RenderOptions *o, UnitSet **ret);
 

@@ -228,9 +228,11 @@ int observe_parse_unit_name(const char *app, const char *name, char **ret_proces
         if (!dot)
                 return -EINVAL;
         if (!ret_instance) {
-                if (!streq(dot, ".socket") || dot == rest || memchr(rest, '@', dot - rest))
+                /* The group's socket, or one instance's own (APP-PROCESS@N.socket). */
+                at = memchr(rest, '@', dot - rest);
+                if (!streq(dot, ".socket") || dot == rest || at == rest || (at && at + 1 >= dot))
                         return -EINVAL;
-                process = strndup(rest, dot - rest);
+                process = strndup(rest, (at ?: dot) - rest);
                 if (!process)
                         return -ENOMEM;
                 *ret_process = TAKE_PTR(process);

@@ -198,6 +198,13 @@ static int add_socket(ObserveApp *a, ObserveUnit *u) {
         return 0;
 }
 
+/* A group's socket or an instance's own: both end in ".socket"; the rest are instances. */
+static bool endswith_socket(const char *name) {
+        size_t n = strlen(name);
+
+        return n > strlen(".socket") && streq(name + n - strlen(".socket"), ".socket");
+}
+
 static int unit_found(ObserveUnit *u, void *userdata) {
         ObserveRequest *r = userdata;
         bool target;
@@ -213,7 +220,7 @@ static int unit_found(ObserveUnit *u, void *userdata) {
         /* A Wants= entry without a unit file, such as an instance of a template that went away. */
         if (!streq(u->load_state, "loaded"))
                 return 0;
-        return strstr(u->name, "@") ? add_instance(a, u) : add_socket(a, u);
+        return endswith_socket(u->name) ? add_socket(a, u) : add_instance(a, u);
 }
 
 static void on_states(sd_bus_message *reply, int error, void *userdata) {

@@ -40,7 +40,7 @@ demo() {
     run systemctl start full.target
     run systemctl list-units --no-pager --plain 'full*'
 
-    step "curl http://127.0.0.1:8080/   (4 instances share one socket)"
+    step "curl http://127.0.0.1:8080/   (4 instances on one port, a socket each)"
     run python3 -c '
 import urllib.request
 seen = []

@@ -101,7 +101,9 @@ static void check_process(const Procfile *p, const Process *process, const UnitS
         const UnitFile *u;
 
         assert(asprintf(&service, "%s-%s@.service", p->app, process->name) >= 0);
-        assert(asprintf(&socket, "%s-%s.socket", p->app, process->name) >= 0);
+        /* A socket per instance (a template) for IP addresses only, else one for the group. */
+        assert(asprintf(&socket, unit_socket_per_instance(process) ? "%s-%s@.socket" : "%s-%s.socket", p->app,
+                        process->name) >= 0);
         u = find_unit(set, service);
         assert(u);
         check_value(u->text, "WorkingDirectory", p->dir);

@@ -42,11 +42,11 @@ tap_ok "systemctl daemon-reload" sandbox_run systemctl daemon-reload
 
 units=$(sandbox_run systemctl list-unit-files --no-legend 'shop*' | awk '{print $1 " " $2}' | LC_ALL=C sort)
 tap_is "$units" "$(printf '%s\n' 'shop-background@.service generated' 'shop-down.service generated' \
-    'shop-up.service generated' 'shop-web.socket generated' \
-    'shop-web@.service generated' 'shop.target generated')" "the app's units are generated"
+    'shop-up.service generated' 'shop-web@.service generated' \
+    'shop-web@.socket generated' 'shop.target generated')" "the app's units are generated"
 tap_is "$(sandbox_run systemctl show -p Wants --value shop.target | tr ' ' '\n' | sort | tr '\n' ' ')" \
-    "shop-background@1.service shop-web.socket shop-web@1.service shop-web@2.service shop-web@3.service " \
-    "shop.target wants every instance and the socket"
+    "shop-background@1.service shop-web@1.service shop-web@1.socket shop-web@2.service shop-web@2.socket shop-web@3.service shop-web@3.socket " \
+    "shop.target wants every instance and each one's socket"
 tap_is "$(sandbox_run systemctl list-unit-files --no-legend 'broken*' | wc -l)" "0" \
     "the broken procfile gets no units"
 tap_is "$(sandbox_run systemctl list-unit-files --no-legend 'blog*' | awk '{print $1}' | LC_ALL=C sort | tr '\n' ' ')" \

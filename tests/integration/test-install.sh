@@ -60,7 +60,8 @@ tap_ok "systemctl start shop.target" sandbox_run systemctl start shop.target
 tap_is "$(active_instances)" \
     "shop-jobs@1.service shop-web@1.service shop-web@2.service shop-web@3.service " \
     "two groups, one scaled to 3: 4 instances active"
-tap_is "$(sandbox_run systemctl show -p ActiveState --value shop-web.socket)" "active" "the socket listens"
+tap_is "$(sandbox_run systemctl show -p ActiveState --value shop-web@1.socket shop-web@2.socket shop-web@3.socket |
+    tr -s '\n' ' ')" "active active active " "each instance's socket listens"
 tap_is "$(who_answers 30)" "web 1 web 2 web 3" "every web instance answers on the shared port"
 
 write_procfile 2

@@ -1,19 +1,20 @@
 #!/bin/bash
 # Unmodified apps scale (issue 14): servers that bind() and listen() on their own port, as their
 # official docs write them, run at scale > 1 under pandora. With `listen`, every instance's bind() of
-# the declared address gets the socket systemd holds for the group (libpandora-listen.so, preloaded by
-# the agent), so all of them serve one socket that outlives every restart; without `listen`, the
+# the declared address gets the socket systemd holds for that instance (APP-web@N.socket, one per
+# instance with ReusePort=; libpandora-listen.so, preloaded by the agent), so each serves a socket
+# that outlives its restarts; without `listen`, the
 # instances share the port with SO_REUSEPORT and the agent says so once per instance. Apps (under
 # listen/): Node.js's hello world, Express's hello world (Debian's node-express), `python3 -m
 # http.server`, `npm start` (a shell between npm and node), and a plain POSIX C server.
 #
 # What is checked, from outside the unmodified apps:
 # - right after `systemctl start APP.target` returns, every instance is active and its server process
-#   already holds the shared socket at a fd of its own, and the very first request is answered; a
+#   already holds its instance's socket at a fd of its own, and the very first request is answered; a
 #   server that binds a second late (behind `sh -c 'sleep 1; exec ...'`) holds the start up until it
 #   listens, and with ready = "started" (the control) it does not;
-# - the box has exactly one listening socket on the port (the shared one), 40 requests all get 200 and
-#   the body, and no instance restarted;
+# - the box has exactly one listening socket per instance on the port, each held by systemd, 40
+#   requests all get 200 and the body, and no instance restarted;
 # - without `listen`, at scale 4: four listening sockets of their own on the port, one per instance,
 #   and one SO_REUSEPORT line in each instance's journal;
 # - kill -9 of one instance's server, then `systemctl restart` of every instance in turn, under a
@@ -52,7 +53,7 @@ listen_inodes() {
         sort -u
 }
 
-# shared_inode PORT: the one socket listening on PORT, the one the group's .socket unit made; fails
+# shared_inode PORT: the one socket listening on PORT (at scale 1, the instance's socket unit's); fails
 # when there is none, or more than one (an instance that bound a socket of its own).
 shared_inode() {
     local inodes
@@ -109,12 +110,36 @@ own_sockets() {
         true' bash "$1"
 }
 
-# holds_shared UNIT REGEX PORT: whether UNIT's server process (REGEX) holds the shared socket of
+# instance_inode UNIT PORT: the socket systemd passed UNIT's agent (from fd 3) that listens on PORT:
+# the instance's own socket unit's.
+instance_inode() {
+    local main
+    main=$(agent_prop "$1" MainPID)
+    [[ $main != 0 ]] || return 1
+    sandbox_run bash -c 'for f in /proc/$1/fd/*; do
+            fd=${f##*/}; ((fd >= 3)) || continue
+            link=$(readlink "$f") || continue
+            [[ $link == "socket:["*"]" ]] && { link=${link#socket:\[}; echo "${link%]}"; }
+        done; true' bash "$main" | grep -xFf <(listen_inodes "$2") | head -n1 | grep .
+}
+
+# listeners_per_instance PORT N: whether exactly N sockets listen on PORT, each held by systemd (PID
+# 1): one per instance (ReusePort=), none an app's own.
+listeners_per_instance() {
+    local inodes held
+    inodes=$(listen_inodes "$1")
+    held=$(sandbox_run bash -c 'for f in /proc/1/fd/*; do readlink "$f"; done' | sed -n 's/^socket:\[\(.*\)\]$/\1/p')
+    [[ $(grep -c . <<<"$inodes") == "$2" ]] || { echo "$(grep -c . <<<"$inodes") listeners on $1, not $2"; return 1; }
+    grep -vxFf <(echo "$held") <<<"$inodes" | grep -q . && { echo "a listener on $1 is not systemd's"; return 1; }
+    return 0
+}
+
+# holds_shared UNIT REGEX PORT: whether UNIT's server process (REGEX) holds the instance's socket of
 # PORT at a fd of its own. Prints what it found otherwise.
 holds_shared() {
     local shared pid
-    if ! shared=$(shared_inode "$3"); then
-        echo "$1: not exactly one socket listens on port $3: $(listen_inodes "$3" | tr '\n' ' ')"
+    if ! shared=$(instance_inode "$1" "$3"); then
+        echo "$1: its agent holds no socket listening on port $3: $(listen_inodes "$3" | tr '\n' ' ')"
         return 1
     fi
     if ! pid=$(app_pid "$1" "$2"); then
@@ -226,20 +251,21 @@ write_procfile() {
 # app_checks APP PROCFILE PORT SCALE REGEX BODY: 9 checks of an unmodified server in a group with
 # listen = [ "PORT" ] at SCALE: pandora-gen PROCFILE (a path in the box); systemctl start APP.target,
 # and at once, without waiting, every instance active and its server process (command line matching
-# REGEX) holding the shared socket of PORT at a fd of its own: readiness waited for its listen(); the
-# first request answered with BODY; one listening socket on PORT; 40 requests answered; no instance
+# REGEX) holding its instance's socket of PORT at a fd of its own: readiness waited for its listen();
+# the first request answered with BODY; one systemd socket per instance on PORT; 40 requests; no instance
 # restarted and no server replaced meanwhile; pandora-gen --remove APP.
 app_checks() {
     local app=$1 procfile=$2 port=$3 scale=$4 regex=$5 body=$6 before
     tap_ok "$app: pandora-gen ${procfile#"$apps/"}" sandbox_run pandora-gen "$procfile"
     tap_ok "$app: systemctl start $app.target" start "$app"
     tap_ok "$app: right after start, all $scale instances are active" all_instances_are "$app" "$scale" active 0
-    tap_ok "$app: right after start, every instance's server holds the shared socket of port $port" \
+    tap_ok "$app: right after start, every instance's server holds its instance's socket of port $port" \
         all_hold_shared "$app" "$scale" "$regex" "$port"
     tap_ok "$app: the first request right after start gets 200 and '$body'" \
         request "http://127.0.0.1:$port/" "$body"
     before=$(server_pids "$app" "$scale" "$regex")
-    tap_ok "$app: port $port has exactly one listening socket, the shared one" shared_inode "$port"
+    tap_ok "$app: port $port has one listening socket per instance, each systemd's" \
+        listeners_per_instance "$port" "$scale"
     tap_is "$(requests "http://127.0.0.1:$port/" 40 "$body")" 40 "$app: 40 requests all get 200 and '$body'"
     tap_ok "$app: still all active, NRestarts=0, the same $scale servers ($before)" \
         same_servers "$app" "$scale" "$regex" "$before"
@@ -250,8 +276,8 @@ app_checks() {
 app_skip() {
     local name
     for name in "pandora-gen" "systemctl start" "right after start, all instances are active" \
-        "right after start, every server holds the shared socket" "the first request is answered" \
-        "one listening socket" "40 requests" "still all active" "pandora-gen --remove"; do
+        "right after start, every server holds its instance's socket" "the first request is answered" \
+        "one listening socket per instance" "40 requests" "still all active" "pandora-gen --remove"; do
         tap_skip "$1: $name" "$2"
     done
 }
@@ -312,7 +338,7 @@ start slow-listening || status=$?
 took=$(($(now_ms) - began))
 tap_ok "slow-listening: systemctl start succeeds once the servers listen (status $status after $took ms)" \
     test "$status" -eq 0 -a "$took" -ge 1000
-tap_ok "slow-listening: right after start, every instance's server holds the shared socket of port 3000" \
+tap_ok "slow-listening: right after start, every instance's server holds its instance's socket of port 3000" \
     all_hold_shared slow-listening 2 "$node_regex" 3000
 tap_ok "slow-listening: the first request right after start gets 200 and 'Hello World'" \
     request http://127.0.0.1:3000/ "Hello World"
@@ -373,7 +399,7 @@ client_pid=$!
 tap_ok "the client loop runs (20 requests)" sandbox_wait 20 client_done_at_least 20
 victim=$(app_pid nodehello-web@2.service "$node_regex" || true)
 sandbox_run kill -KILL "${victim:-0}" || true
-# restarted_and_serving: instance 2 restarted once, active, and its new server holds the shared socket.
+# restarted_and_serving: instance 2 restarted once, active, and its new server holds its socket.
 restarted_and_serving() {
     agent_prop_is nodehello-web@2.service NRestarts 1 &&
         agent_prop_is nodehello-web@2.service ActiveState active &&

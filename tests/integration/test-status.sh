@@ -67,8 +67,9 @@ status run
 tap_is "$code" 0 "a running app: exit status 0"
 tap_is "$(shape)" "$(printf '%s\n' 'run.target: active' "$header" \
     'web@1 running N Ns 0 N% NB 1/1 -' 'web@2 running N Ns 0 N% NB 1/1 -' \
-    'SOCKET STATE LISTEN' 'run-web.socket listening 127.0.0.1:8080')" \
-    "... its table: target, columns, one row per instance, the socket listening"
+    'SOCKET STATE LISTEN' 'run-web@1.socket listening 127.0.0.1:8080' \
+    'run-web@2.socket listening 127.0.0.1:8080')" \
+    "... its table: target, columns, one row per instance, each instance's socket listening"
 pid=$(awk '$1 == "web@2" { print $3 }' <<<"$out")
 tap_is "$pid" "$(agent_prop run-web@2.service MainPID)" "... the PID is the unit's main process"
 
@@ -110,8 +111,9 @@ for i in a["instances"]:
     assert i["pid"] > 0 and i["restarts"] == 0 and i["uptime_seconds"] >= 0 and i["memory_bytes"] > 0, i
     assert i["services_ready"] == 1 and i["services_total"] == 1 and i["last_error"] is None, i
 s = a["sockets"]
-assert len(s) == 1 and s[0]["unit"] == "run-web.socket" and s[0]["process"] == "web", s
-assert s[0]["listening"] is True and s[0]["listen"] == ["127.0.0.1:8080"], s'
+assert [k["unit"] for k in s] == ["run-web@1.socket", "run-web@2.socket"], s
+for k in s:
+    assert k["process"] == "web" and k["listening"] is True and k["listen"] == ["127.0.0.1:8080"], s'
 tap_ok "--json: the failed instance's state, reason and last error" json_check fail '
 assert d["healthy"] is False
 bad = [i for i in d["apps"][0]["instances"] if i["process"] == "bad"][0]

@@ -235,7 +235,10 @@ static void test_unit_names(void **state) {
         test_unit_name_one("shop", "shop-web@.service", -EINVAL, NULL, NULL, false);
         test_unit_name_one("shop", "shop-@1.service", -EINVAL, NULL, NULL, false);
         test_unit_name_one("shop", "shop-web@1.socket", -EINVAL, NULL, NULL, false);
-        test_unit_name_one("shop", "shop-web@1.socket", -EINVAL, NULL, NULL, true);
+        /* An instance's own socket (a group that listens on IP addresses only) is the group's. */
+        test_unit_name_one("shop", "shop-web@1.socket", 0, "web", NULL, true);
+        test_unit_name_one("shop", "shop-web@.socket", -EINVAL, NULL, NULL, true);
+        test_unit_name_one("shop", "shop-@1.socket", -EINVAL, NULL, NULL, true);
         test_unit_name_one("shop", "shop-web.service", -EINVAL, NULL, NULL, false);
 }
 

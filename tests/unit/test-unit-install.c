@@ -147,7 +147,7 @@ static void test_render_without_links(void **state _unused_) {
 
         assert_int_equal(idle->n_links, 0);
         assert_null(idle->links);
-        assert_true(has_file(idle, "idle-web.socket"));
+        assert_true(has_file(idle, "idle-web@.socket"));      /* a socket per instance: a template */
         assert_true(has_file(idle, "idle-web@.service"));
         assert_true(has_file(idle, "idle.target"));
         for (size_t i = 1; i < idle->n_files; i++)
@@ -155,6 +155,7 @@ static void test_render_without_links(void **state _unused_) {
         assert_int_equal(unit_set_unit_names(idle, &loadable), 0);
         assert_non_null(strv_find(loadable, "idle.target"));
         assert_null(strv_find(loadable, "idle-web@1.service"));
+        assert_null(strv_find(loadable, "idle-web@1.socket"));
         /* Every file, the template too, each once, sorted. */
         assert_int_equal(generator_unit_names(idle, &names), 0);
         assert_int_equal(strv_length(names), idle->n_files);
