@@ -2,8 +2,10 @@
 # box-observe.sh: row 6, the logging and metrics figures, run inside the project's systemd sandbox by
 # bench/run (as root, in /srv/bench/observe in the box). Usage: box-observe.sh RUNS LINES
 #   logging: a child writes LINES lines to stdout as fast as it can; lines/s from `systemctl start`
-#            until the last line is readable in the journal, under pandora-agent and, the physical
-#            limit, as a bare unit with StandardOutput=journal; every line is counted
+#            until the last line is readable in the journal, under pandora-agent (the default: the
+#            agent reads the output; and the log format "text": the child writes to a journal stream)
+#            and, the physical limit, as a bare unit with StandardOutput=journal; every line is counted;
+#            and the CPU time the agent and journald spent meanwhile
 #   bus:     round trips per second of one sd-bus client doing sequential Get calls of a Metrics1
 #            property, and Agent1.Metrics() calls, on the box's system bus; and `busctl get-property`
 #            in a loop, a process and a connection per call, as a user at a shell gets it
@@ -135,22 +137,34 @@ fresh_journal() {
     journalctl --vacuum-files=1 >/dev/null 2>&1 || true
 }
 
+# cpu_ms PID: the CPU time (user + system) PID has used so far, in ms (clock ticks: 10 ms steps).
+cpu_ms() {
+    awk -v hz="$(getconf CLK_TCK)" '{ printf "%d", ($14 + $15) * 1000 / hz }' "/proc/$1/stat" 2>/dev/null || echo 0
+}
+
 # flood SUBJECT UNIT: row 6 logging, RUNS times. The clock runs from `systemctl start` until the last
 # line ("$lines", which no other line of the unit is) can be read from the journal, polled every 10 ms
-# by the invocation, which tells this start's lines from earlier ones. Then all lines are counted.
+# by the invocation, which tells this start's lines from earlier ones. Then all lines are counted. The
+# CPU times are taken at the same moment: the agent's (the unit's MainPID, which is the agent under
+# pandora and the flooding shell, asleep, in the bare unit) since it started, and journald's since
+# `systemctl start`, for LINES lines (the polling journalctl adds a little to journald's, for both).
 flood() {
-    local subject=$1 unit=$2 i t0 inv ms got total deadline
+    local subject=$1 unit=$2 i t0 inv ms got total deadline main jpid j0 agent_ms journald_ms
+    jpid=$(systemctl show -P MainPID systemd-journald.service)
     for ((i = 0; i < runs; i++)); do
         systemctl stop "$unit"
         fresh_journal
+        j0=$(cpu_ms "$jpid")
         t0=$EPOCHREALTIME
         systemctl start "$unit"
         inv=$(systemctl show -P InvocationID "$unit")
+        main=$(systemctl show -P MainPID "$unit")
         ms=
         deadline=$((SECONDS + 60 + lines / 1000))
         while ((SECONDS < deadline)); do
             if [[ -n $(journalctl -q -o cat -n1 _SYSTEMD_INVOCATION_ID="$inv" MESSAGE="$lines") ]]; then
                 ms=$(ms_since "$t0")
+                agent_ms=$(cpu_ms "$main") journald_ms=$(($(cpu_ms "$jpid") - j0))
                 break
             fi
             sleep 0.01
@@ -168,6 +182,10 @@ flood() {
         ((total == got)) || say "$subject: $((total - got)) lines arrived more than once"
         if [[ -n $ms ]]; then
             record 6 "$subject" "$lines" lines/s "$(awk -v n="$lines" -v ms="$ms" 'BEGIN { printf "%.0f", n / ms * 1000 }')"
+            say "$subject: CPU until then: main process $agent_ms ms, journald $journald_ms ms"
+            # The bare unit's main process is the shell that ran seq: no supervisor to count.
+            [[ $subject == bare* ]] || record 6 "$subject: agent CPU" "$lines" "ms CPU" "$agent_ms"
+            record 6 "$subject: journald CPU" "$lines" "ms CPU" "$journald_ms"
         fi
     done
     systemctl stop "$unit"
@@ -176,7 +194,10 @@ flood() {
 say "row 6: logging throughput, $lines lines"
 cat >"$work/procfile" <<PROCFILE
 app = "obslog";
-processes = { flood = { entry = "/bin/sh $work/flood.sh $lines"; restart = "no"; }; };
+processes = {
+    flood = { entry = "/bin/sh $work/flood.sh $lines"; restart = "no"; };
+    textflood = { entry = "/bin/sh $work/flood.sh $lines"; restart = "no"; log_format = "text"; };
+};
 PROCFILE
 pandora-gen "$work/procfile" >/dev/null
 # The same child as a plain unit. The generated units lift journald's rate limit with
@@ -190,6 +211,9 @@ LogRateLimitIntervalSec=1us
 UNIT
 systemctl daemon-reload
 flood pandora-agent obslog-flood@1.service
+# log_format = "text" (issue 20): the child writes to a journal stream of its own, the agent reads
+# nothing.
+flood "pandora-agent (log format text)" obslog-textflood@1.service
 flood "bare unit (StandardOutput=journal)" obsbare.service
 fresh_journal
 

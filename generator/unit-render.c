@@ -320,6 +320,9 @@ static void write_service(const Renderer *r, const Process *process, FILE *f) {
         /* LogExtraFields= unescapes its value: a '\\' in a unit name prefix must arrive as itself. */
         unit_write_assignment(f, "LogExtraFields", "PANDORA_APP", app);
         unit_write_assignment(f, "LogExtraFields", "PANDORA_PROCESS", process->name);
+        /* Lines a child writes to a journal stream itself (log_format = "text") pass no agent that
+         * could add it. */
+        fputs("LogExtraFields=PANDORA_INSTANCE=%i\n", f);
         /* $RUNTIME_DIRECTORY: the agent's sockets for its children (statsd), gone with the instance. */
         fputs("RuntimeDirectory=pandora-agent/%N\n", f);
         write_credentials(r, process, f);

@@ -121,6 +121,10 @@ int context_add_tasks_to(Context *c, Lifecycle *l, const Procfile *pf, const Pro
                          .drain_fd = l == &c->lifecycle ? c->drain_fd : c->next_drain_fd };
         int r;
 
+        /* The procfile's log_format, for the captures of this generation's children; unset, the
+         * agent's $PANDORA_LOG_FORMAT (or "auto") stays. */
+        if (p->log_format_set)
+                (void) log_capture_set_default_format(p->log_text ? LOG_FORMAT_TEXT : LOG_FORMAT_AUTO);
         r = context_child_env(c, pf, p, &env);
         if (r < 0)
                 return r;

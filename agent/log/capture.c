@@ -26,6 +26,45 @@
 #define DRAIN_READS_MAX 64
 
 static int default_stderr_priority = LOG_INFO;
+static LogFormat default_format = _LOG_FORMAT_INVALID;      /* not decided yet: $PANDORA_LOG_FORMAT */
+
+static const char * const format_names[_LOG_FORMAT_MAX] = {
+        [LOG_FORMAT_AUTO] = "auto",
+        [LOG_FORMAT_TEXT] = "text",
+};
+
+const char *log_format_to_string(LogFormat f) {
+        return f >= 0 && f < _LOG_FORMAT_MAX ? format_names[f] : NULL;
+}
+
+LogFormat log_format_from_string(const char *s) {
+        for (LogFormat f = 0; s && f < _LOG_FORMAT_MAX; f++)
+                if (streq(s, format_names[f]))
+                        return f;
+        return _LOG_FORMAT_INVALID;
+}
+
+int log_capture_set_default_format(LogFormat format) {
+        if (!log_format_to_string(format))
+                return -EINVAL;
+        default_format = format;
+        return 0;
+}
+
+static LogFormat capture_format(void) {
+        const char *e;
+
+        if (default_format >= 0)
+                return default_format;
+        e = getenv("PANDORA_LOG_FORMAT");
+        default_format = log_format_from_string(e);
+        if (default_format < 0) {
+                if (e && *e)
+                        log_warning("PANDORA_LOG_FORMAT='%s' is not \"auto\" or \"text\", ignoring", e);
+                default_format = LOG_FORMAT_AUTO;
+        }
+        return default_format;
+}
 
 int log_capture_set_default_stderr_priority(int priority) {
         if (priority < 0 || priority > 7)
@@ -34,11 +73,52 @@ int log_capture_set_default_stderr_priority(int priority) {
         return 0;
 }
 
+/* Puts fd's copy at *child (closing what was there), keeping the original. */
+static int text_hand_over(int fd, int *child) {
+        int copy = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+
+        if (copy < 0)
+                return negative_errno();
+        if (*child >= 0)
+                close(*child);
+        *child = copy;
+        return 0;
+}
+
+/* The child's stderr: stdout's stream at info, a stream of its own at another priority (journald applies
+ * one priority per stream to lines without "<N>"). Only before the child has its ends. */
+static int text_set_stderr(LogCapture *c, int priority) {
+        int fd, r;
+
+        if (c->child_fds[1] < 0)
+                return -EBUSY;
+        if (priority == LOG_INFO) {
+                r = text_hand_over(c->text_fds[0], &c->child_fds[1]);
+                if (r >= 0 && c->text_fds[1] >= 0) {
+                        close(c->text_fds[1]);
+                        c->text_fds[1] = -1;
+                }
+                return r;
+        }
+        r = log_open_stream(c->service, priority, &fd);
+        if (r < 0)
+                return r;
+        r = text_hand_over(fd, &c->child_fds[1]);
+        if (r < 0) {
+                close(fd);
+                return r;
+        }
+        if (c->text_fds[1] >= 0)
+                close(c->text_fds[1]);
+        c->text_fds[1] = fd;
+        return 0;
+}
+
 int log_capture_set_stderr_priority(LogCapture *c, int priority) {
         if (priority < 0 || priority > 7)
                 return -EINVAL;
         c->err.priority = priority;
-        return 0;
+        return c->text ? text_set_stderr(c, priority) : 0;
 }
 
 /* One line (or a piece of a long one) → one entry. Never fails the feed: a line that can't be parsed
@@ -198,17 +278,66 @@ static int stream_open(LogCapture *c, LogStream *s, int priority, int *ret_child
         return r < 0 ? r : 0;
 }
 
+/* LOG_FORMAT_TEXT: the child's ends are journal streams. Returns 0, -EOPNOTSUPP when the log does not go
+ * to the journal, or a negative errno; on failure nothing is left open. */
+static int text_open(LogCapture *c) {
+        int r;
+
+        r = log_open_stream(c->service, LOG_INFO, &c->text_fds[0]);
+        if (r < 0)
+                return r;
+        c->text = true;
+        c->err.priority = default_stderr_priority;
+        r = text_hand_over(c->text_fds[0], &c->child_fds[0]);
+        if (r >= 0)
+                r = text_hand_over(c->text_fds[0], &c->child_fds[1]);
+        if (r >= 0 && default_stderr_priority != LOG_INFO)
+                r = text_set_stderr(c, default_stderr_priority);
+        if (r >= 0)
+                return 0;
+        for (size_t i = 0; i < 2; i++) {
+                if (c->text_fds[i] >= 0)
+                        close(c->text_fds[i]);
+                if (c->child_fds[i] >= 0)
+                        close(c->child_fds[i]);
+                c->text_fds[i] = c->child_fds[i] = -1;
+        }
+        c->text = false;
+        return r;
+}
+
+/* The pipes, unless the child writes plain text to journal streams of its own. */
+static int capture_open(LogCapture *c) {
+        int r;
+
+        if (capture_format() == LOG_FORMAT_TEXT) {
+                /* Where the streams can't be had, reading the output still loses nothing. */
+                r = text_open(c);
+                if (r >= 0)
+                        return 0;
+                if (r == -EPERM)
+                        log_full(LOG_NOTICE, c->service, "log format 'text' needs the agent to run as root "
+                                 "(journald takes a stream's unit from root only), reading the output instead");
+                else if (r != -EOPNOTSUPP)
+                        log_full(LOG_WARNING, c->service, "Cannot open a journal stream (%s), reading the output instead",
+                                 strerror(-r));
+        }
+        r = stream_open(c, &c->out, LOG_INFO, &c->child_fds[0]);
+        if (r >= 0)
+                r = stream_open(c, &c->err, default_stderr_priority, &c->child_fds[1]);
+        return r;
+}
+
 int log_capture_new(sd_event *e, const char *service, LogCapture **ret) {
         LogCapture *c = calloc(1, sizeof(LogCapture));
         int r;
 
         if (!c)
                 return -ENOMEM;
-        *c = (LogCapture) { .event = sd_event_ref(e), .child_fds = { -1, -1 }, .out.fd = -1, .err.fd = -1 };
+        *c = (LogCapture) { .event = sd_event_ref(e), .child_fds = { -1, -1 }, .text_fds = { -1, -1 },
+                            .out = { .capture = c, .fd = -1 }, .err = { .capture = c, .fd = -1 } };
         c->service = service ? strdup(service) : NULL;
-        r = service && !c->service ? -ENOMEM : stream_open(c, &c->out, LOG_INFO, &c->child_fds[0]);
-        if (r >= 0)
-                r = stream_open(c, &c->err, default_stderr_priority, &c->child_fds[1]);
+        r = service && !c->service ? -ENOMEM : capture_open(c);
         /* Without it the journal is waited for, as before there was a queue: still nothing is lost. */
         if (r >= 0)
                 c->attached = log_attach_event(e) >= 0;
@@ -247,7 +376,17 @@ static void stream_drain(LogStream *s) {
                 stream_flush(s);
 }
 
+/* The streams the child wrote to: the next entries (the agent's message about its exit) wait until
+ * journald has read them. */
+static void text_drain(LogCapture *c) {
+        for (size_t i = 0; i < 2; i++) {
+                log_add_barrier(c->text_fds[i]);
+                c->text_fds[i] = -1;
+        }
+}
+
 void log_capture_drain(LogCapture *c) {
+        text_drain(c);
         stream_drain(&c->out);
         stream_drain(&c->err);
 }
@@ -258,6 +397,9 @@ LogCapture *log_capture_free(LogCapture *c) {
         close_child_fds(c);
         if (c->pid > 0)
                 log_capture_drain(c);
+        for (size_t i = 0; i < 2; i++)
+                if (c->text_fds[i] >= 0)
+                        close(c->text_fds[i]);
         stream_close(&c->out);
         stream_close(&c->err);
         line_buffer_done(&c->out.buffer);

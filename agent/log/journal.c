@@ -10,8 +10,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <linux/sockios.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -146,4 +149,63 @@ int journal_socket_wait(JournalSocket *j, int timeout_ms) {
         if (n < 0)
                 return errno == EINTR ? 0 : negative_errno();
         return n > 0;
+}
+
+/* The stream's header, as systemd writes it for a unit: identifier, unit, priority, level prefix, and no
+ * forwarding to syslog, kmsg or the console. */
+static int stream_header(int fd, const char *identifier, const char *unit, int priority) {
+        char header[640];
+        int n;
+
+        n = snprintf(header, sizeof(header), "%s\n%s\n%i\n1\n0\n0\n0\n", identifier, unit ?: "", priority);
+        if (n < 0 || (size_t) n >= sizeof(header))
+                return -EINVAL;
+        /* A new socket's buffer is empty: the header goes in at once, or not at all. */
+        if (send(fd, header, (size_t) n, MSG_NOSIGNAL | MSG_DONTWAIT) != n)
+                return n < 0 ? negative_errno() : -EIO;
+        return 0;
+}
+
+int journal_stream_open(const char *path, const char *identifier, const char *unit, int priority, int *ret_fd) {
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        _cleanup_close_ int fd = -1;
+        int size = SNDBUF_SIZE, r;
+
+        path = path ?: JOURNAL_STREAM_PATH;
+        if (strlen(path) >= sizeof(sa.sun_path) || strchr(identifier, '\n') || (unit && strchr(unit, '\n')) ||
+            priority < 0 || priority > 7)
+                return -EINVAL;
+        strcpy(sa.sun_path, path);
+        /* Non-blocking while connecting: a stopped journald with a full listen queue must not hold the
+         * agent's loop in connect(). */
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (fd < 0)
+                return negative_errno();
+        if (connect(fd, (struct sockaddr *) &sa, offsetof(struct sockaddr_un, sun_path) + strlen(path) + 1) < 0)
+                return errno == EINPROGRESS ? -EAGAIN : negative_errno();
+        (void) shutdown(fd, SHUT_RD);
+        /* As systemd gives a unit's stream: room for a burst while journald catches up. */
+        if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)) < 0)
+                (void) setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+        r = stream_header(fd, identifier, unit, priority);
+        if (r < 0)
+                return r;
+        /* The child's stdout blocks, as a pipe or a unit's stream does: a fast writer waits for journald
+         * instead of losing lines. The flag belongs to the open file, so the agent's copy blocks too; the
+         * agent only asks it how much is unread. */
+        if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0)
+                return negative_errno();
+        *ret_fd = fd;
+        fd = -1;
+        return 0;
+}
+
+int journal_stream_is_read(int fd) {
+        int unread = 0;
+
+        /* On an AF_UNIX stream socket: what the peer has not read yet (skbs are charged to the sender
+         * until the reader consumes them). */
+        if (ioctl(fd, SIOCOUTQ, &unread) < 0)
+                return negative_errno();
+        return unread == 0;
 }

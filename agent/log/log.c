@@ -27,7 +27,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+
+#include <systemd/sd-login.h>
 
 #include "agent/log/journal.h"
 #include "agent/log/log.h"
@@ -37,6 +40,9 @@
 #define STACK_FIELDS 24
 /* Entries sent per wake-up of the writable socket, so that a long queue shares the loop. */
 #define FLUSH_BATCH 1024
+/* How often a barrier asks whether journald has read its stream: nothing polls for an empty send
+ * queue, and an exit message waits about this long behind its child's last lines. */
+#define BARRIER_POLL_USEC 1000
 
 /* An entry waiting for the journal: its datagram, and what its stderr form and its counting need. */
 typedef struct Pending {
@@ -50,6 +56,12 @@ typedef struct Pending {
         char data[];
 } Pending;
 
+/* A stream journald must have read before the queue goes on (log_add_barrier()). */
+typedef struct Barrier {
+        int fd;
+        uint64_t deadline;      /* CLOCK_MONOTONIC, µs */
+} Barrier;
+
 static struct {
         char *app, *process, *instance;
         int journal;            /* -1: not decided yet */
@@ -61,6 +73,12 @@ static struct {
         Pending *head, **tail;
         size_t n_queued, queued_bytes;
         LogWaiter *waiters;
+        const char *stream_path;        /* NULL: journald's */
+        char *unit;                     /* ours, named in the streams' headers; NULL: none */
+        bool unit_known;
+        Barrier *barriers;
+        size_t n_barriers;
+        sd_event_source *barrier_timer; /* polls the barriers while entries wait behind them */
 } identity = { .journal = -1, .socket = JOURNAL_SOCKET_INIT };
 
 void log_set_identity(const char *app, const char *process, const char *instance) {
@@ -74,6 +92,8 @@ void log_reset_identity(void) {
         identity.app = mfree(identity.app);
         identity.process = mfree(identity.process);
         identity.instance = mfree(identity.instance);
+        identity.unit = mfree(identity.unit);
+        identity.unit_known = false;
 }
 
 void log_set_journal(bool journal) {
@@ -84,6 +104,10 @@ void log_set_journal_socket(const char *path) {
         identity.writable = sd_event_source_disable_unref(identity.writable);
         journal_socket_close(&identity.socket);
         identity.socket.path = path;
+}
+
+void log_set_journal_stream_socket(const char *path) {
+        identity.stream_path = path;
 }
 
 void log_set_counters(LogCounters *counters) {
@@ -109,8 +133,79 @@ bool log_field_name_is_valid(const char *name, size_t size) {
         return true;
 }
 
+const char *log_identifier(const char *service) {
+        return service ?: identity.process ?: "pandora-agent";
+}
+
 static const char *entry_identifier(const LogEntry *e) {
-        return e->identifier ?: e->service ?: identity.process ?: "pandora-agent";
+        return e->identifier ?: log_identifier(e->service);
+}
+
+int log_open_stream(const char *service, int priority, int *ret_fd) {
+        if (!use_journal())
+                return -EOPNOTSUPP;
+        /* journald takes the stream's unit from root only; without it, the lines of a writer that exited
+         * before journald read them (a burst) would have no _SYSTEMD_UNIT and no PANDORA_APP. */
+        if (geteuid() != 0)
+                return -EPERM;
+        if (!identity.unit_known) {
+                /* Not in a unit (a test, a shell): the stream names none, as sd_journal_stream_fd(). */
+                if (sd_pid_get_unit(0, &identity.unit) < 0)
+                        identity.unit = NULL;
+                identity.unit_known = true;
+        }
+        return journal_stream_open(identity.stream_path, log_identifier(service), identity.unit, priority, ret_fd);
+}
+
+static uint64_t now_usec(void) {
+        struct timespec ts;
+
+        (void) clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000;
+}
+
+void log_add_barrier(int fd) {
+        Barrier *b;
+
+        if (fd < 0)
+                return;
+        b = reallocarray(identity.barriers, identity.n_barriers + 1, sizeof(Barrier));
+        if (!b) {
+                /* Without it the exit message may come before the last lines; nothing is lost. */
+                close(fd);
+                return;
+        }
+        identity.barriers = b;
+        b[identity.n_barriers++] = (Barrier) { fd, now_usec() + LOG_BARRIER_TIMEOUT_USEC };
+}
+
+/* Forgets the barriers journald is done with (or that waited long enough). Returns whether none is
+ * left, i.e. whether entries may be sent. */
+static bool barriers_passed(void) {
+        uint64_t now;
+        size_t k = 0;
+
+        if (identity.n_barriers == 0)
+                return true;
+        now = now_usec();
+        for (size_t i = 0; i < identity.n_barriers; i++) {
+                Barrier *b = &identity.barriers[i];
+
+                if (journal_stream_is_read(b->fd) != 0 || now >= b->deadline)
+                        close(b->fd);
+                else
+                        identity.barriers[k++] = *b;
+        }
+        identity.n_barriers = k;
+        if (k == 0)
+                identity.barriers = mfree(identity.barriers);
+        return k == 0;
+}
+
+/* Without a loop to wait on: waits here until the barriers are passed. */
+static void barriers_wait(void) {
+        while (!barriers_passed())
+                (void) usleep(BARRIER_POLL_USEC);
 }
 
 static void add_field(JournalField *f, size_t *n, const char *name, const void *value, size_t size) {
@@ -335,6 +430,8 @@ static int journal_send(const Pending *q) {
 static int queue_send(size_t max) {
         int r = 0;
 
+        if (identity.head && !barriers_passed())
+                return -EAGAIN;
         for (; identity.head && max > 0; max--) {
                 r = journal_send(identity.head);
                 if (r == -EAGAIN)
@@ -351,22 +448,49 @@ static int queue_send(size_t max) {
 }
 
 static int on_writable(sd_event_source *s, int fd, uint32_t revents, void *userdata);
+static int on_barrier_timer(sd_event_source *s, uint64_t usec, void *userdata);
 
-/* Watches the socket while something is queued. Without the watch the queue would wait for the next
- * entry: a failure here is unlikely enough to accept that. */
+/* While a barrier holds the queue, asks again in BARRIER_POLL_USEC; otherwise stops asking. */
+static void barrier_arm(bool on) {
+        if (!on) {
+                if (identity.barrier_timer)
+                        (void) sd_event_source_set_enabled(identity.barrier_timer, SD_EVENT_OFF);
+                return;
+        }
+        if (!identity.barrier_timer) {
+                /* Without it the queue waits for the next entry, or for the exit. */
+                (void) sd_event_add_time_relative(identity.event, &identity.barrier_timer, CLOCK_MONOTONIC,
+                                                  BARRIER_POLL_USEC, BARRIER_POLL_USEC / 10, on_barrier_timer, NULL);
+                return;
+        }
+        (void) sd_event_source_set_time_relative(identity.barrier_timer, BARRIER_POLL_USEC);
+        (void) sd_event_source_set_enabled(identity.barrier_timer, SD_EVENT_ONESHOT);
+}
+
+/* Watches the socket while something is queued, or polls the barriers that hold the queue. Without the
+ * watch the queue would wait for the next entry: a failure here is unlikely enough to accept that. */
 static void queue_arm(void) {
+        bool barred = identity.n_barriers > 0, writable = identity.head && !barred;
+
         if (!identity.event)
                 return;
+        barrier_arm(identity.head && barred);
         if (!identity.writable) {
-                if (identity.head && identity.socket.fd >= 0)
+                if (writable && identity.socket.fd >= 0)
                         (void) sd_event_add_io(identity.event, &identity.writable, identity.socket.fd, EPOLLOUT,
                                                on_writable, NULL);
                 return;
         }
-        (void) sd_event_source_set_enabled(identity.writable, identity.head ? SD_EVENT_ON : SD_EVENT_OFF);
+        (void) sd_event_source_set_enabled(identity.writable, writable ? SD_EVENT_ON : SD_EVENT_OFF);
 }
 
 static int on_writable(sd_event_source *s _unused_, int fd _unused_, uint32_t revents _unused_, void *userdata _unused_) {
+        (void) queue_send(FLUSH_BATCH);
+        queue_arm();
+        return 0;
+}
+
+static int on_barrier_timer(sd_event_source *s _unused_, uint64_t usec _unused_, void *userdata _unused_) {
         (void) queue_send(FLUSH_BATCH);
         queue_arm();
         return 0;
@@ -382,6 +506,15 @@ static int submit_journal(Pending *q) {
         if (identity.head) {
                 queue_push(TAKE_PTR(owned));
                 return 0;
+        }
+        /* Behind a stream's last lines (log_add_barrier()). */
+        if (!barriers_passed()) {
+                if (identity.event) {
+                        queue_push(TAKE_PTR(owned));
+                        queue_arm();
+                        return 0;
+                }
+                barriers_wait();
         }
         for (;;) {
                 r = journal_send(q);
@@ -438,6 +571,8 @@ int log_attach_event(sd_event *e) {
 
 /* Sends the whole queue, waiting for the journal while it takes entries; the rest to stderr. */
 static void queue_flush(void) {
+        if (identity.head)
+                barriers_wait();
         while (identity.head)
                 if (queue_send(SIZE_MAX) == -EAGAIN &&
                     journal_socket_wait(&identity.socket, (int) (LOG_FLUSH_TIMEOUT_USEC / 1000)) <= 0)
@@ -455,7 +590,13 @@ void log_detach_event(void) {
         if (identity.n_attached == 0 || --identity.n_attached > 0)
                 return;
         queue_flush();
+        /* Nothing waits behind them any more. */
+        for (size_t i = 0; i < identity.n_barriers; i++)
+                close(identity.barriers[i].fd);
+        identity.n_barriers = 0;
+        identity.barriers = mfree(identity.barriers);
         identity.writable = sd_event_source_disable_unref(identity.writable);
+        identity.barrier_timer = sd_event_source_disable_unref(identity.barrier_timer);
         identity.event = sd_event_unref(identity.event);
 }
 

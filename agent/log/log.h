@@ -91,6 +91,27 @@ void log_waiter_cancel(LogWaiter *w);
 /* The journal's socket; NULL: journald's. For tests, which play the journal. */
 void log_set_journal_socket(const char *path);
 
+/* The journal's socket for streams; NULL: journald's. For tests, which play the journal. */
+void log_set_journal_stream_socket(const char *path);
+
+/* SYSLOG_IDENTIFIER of what service writes: the service; NULL: the process (the entry, the agent). */
+const char *log_identifier(const char *service);
+
+/* Opens a journal stream (journal_stream_open()) named log_identifier(service), whose lines are at
+ * priority unless they start with "<N>". Returns 0 and a blocking descriptor for a child's output in
+ * *ret_fd, -EOPNOTSUPP when the log does not go to the journal, or a negative errno. */
+int log_open_stream(const char *service, int priority, int *ret_fd);
+
+/* How long entries wait for journald to read a stream given to log_add_barrier(): it may be held open by
+ * a grandchild that keeps writing, or journald may be stopped. */
+#define LOG_BARRIER_TIMEOUT_USEC (5 * 1000 * 1000ULL)
+
+/* Takes fd, a journal stream whose writer has exited: entries submitted from now on are sent only once
+ * journald has read everything written to it, or after LOG_BARRIER_TIMEOUT_USEC, so that a child's last
+ * lines come before the agent's message about its exit, as they do when the agent reads them. Never
+ * waits once attached to an event loop (the entries queue meanwhile); closes fd when done. */
+void log_add_barrier(int fd);
+
 /* One entry, as log_submit() sends it. */
 typedef struct LogEntry {
         int priority;                   /* PRIORITY, 0-7 */

@@ -51,18 +51,19 @@ static int add_environment(TransientUnit *u, const Procfile *p, const Process *p
         return transient_unit_add_strv(u, "Environment", PROPERTY_STRV, env);
 }
 
-static int add_logging(TransientUnit *u, const Procfile *p, const Process *process) {
+static int add_logging(TransientUnit *u, const Procfile *p, const Process *process, unsigned i) {
         _cleanup_free_ char *identifier = strprintf("%s-%s", p->app, process->name);
         _cleanup_free_ char *app = strprintf("PANDORA_APP=%s", p->app);
         _cleanup_free_ char *name = strprintf("PANDORA_PROCESS=%s", process->name);
+        _cleanup_free_ char *instance = strprintf("PANDORA_INSTANCE=%u", i);
         int r;
 
-        if (!identifier || !app || !name)
+        if (!identifier || !app || !name || !instance)
                 return -ENOMEM;
         r = transient_unit_add_string(u, "SyslogIdentifier", identifier);
         if (r >= 0)
                 r = transient_unit_add_strv(u, "LogExtraFields", PROPERTY_BYTE_ARRAYS,
-                                            (char *[]) { app, name, NULL });
+                                            (char *[]) { app, name, instance, NULL });
         /* Off as in production: 1us, since systemd 252 does not pass 0 on to journald. */
         if (r >= 0)
                 r = transient_unit_add_u64(u, "LogRateLimitIntervalUSec",
@@ -171,7 +172,7 @@ static int build_service(const Procfile *p, const Process *process, unsigned i, 
         if (r >= 0)
                 r = add_lifecycle(u, process);
         if (r >= 0)
-                r = add_logging(u, p, process);
+                r = add_logging(u, p, process, i);
         if (r >= 0)
                 r = add_runtime_directory(u, name);
         if (r >= 0)

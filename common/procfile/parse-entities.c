@@ -236,6 +236,13 @@ static int process_env_file(Parser *p, const config_setting_t *s, void *userdata
         return parser_read_env_files(p, s, &((Process *) userdata)->env_files);
 }
 
+static int process_log_format(Parser *p, const config_setting_t *s, void *userdata) {
+        Process *process = userdata;
+
+        process->log_format_set = true;
+        return parser_read_log_format(p, s, &process->log_text);
+}
+
 static int process_secret_env(Parser *p, const config_setting_t *s, void *userdata) {
         return parser_read_secret_env(p, s, &((Process *) userdata)->secret_env);
 }
@@ -356,6 +363,7 @@ static const SettingTable process_table[] = {
         { "writable", process_writable },
         { "env_file", process_env_file },
         { "secret_env", process_secret_env },
+        { "log_format", process_log_format },
         { "memory_max", process_memory_max },
         { "memory_high", process_memory_high },
         { "memory_restart", process_memory_restart },

@@ -344,6 +344,16 @@ int parser_read_hardening(Parser *p, const config_setting_t *s, Hardening *ret) 
         return 0;
 }
 
+/* `log_format`, of the app or of a process: "auto" (the agent reads the lines) or "text". */
+int parser_read_log_format(Parser *p, const config_setting_t *s, bool *ret_text) {
+        const char *v = config_setting_type(s) == CONFIG_TYPE_STRING ? config_setting_get_string(s) : NULL;
+
+        if (!v || (!streq(v, "auto") && !streq(v, "text")))
+                return parser_error(p, s, "must be \"auto\" or \"text\"");
+        *ret_text = streq(v, "text");
+        return 0;
+}
+
 /* `secret_env`, of the app or of a process: NAME = "file". systemd reads the file as the unit starts
  * (LoadCredential=NAME:PATH, as root, so it may be 0600 root) and the agent puts its text in NAME:
  * the value is never in a unit file, `systemctl show` or the procfile. The path is written into the

@@ -222,6 +222,11 @@ static int top_env_file(Parser *p, const config_setting_t *s, void *userdata _un
         return parser_read_env_files(p, s, &p->procfile->env_files);
 }
 
+static int top_log_format(Parser *p, const config_setting_t *s, void *userdata _unused_) {
+        p->procfile->log_format_set = true;
+        return parser_read_log_format(p, s, &p->procfile->log_text);
+}
+
 static int top_secret_env(Parser *p, const config_setting_t *s, void *userdata _unused_) {
         return parser_read_secret_env(p, s, &p->procfile->secret_env);
 }
@@ -380,6 +385,7 @@ static const SettingTable top_table[] = {
         { "hardening", top_hardening },
         { "env_file", top_env_file },
         { "secret_env", top_secret_env },
+        { "log_format", top_log_format },
         { "log_rate_limit", top_log_rate_limit },
         { "watch", top_watch },
         { "dev", top_dev },

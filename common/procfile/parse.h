@@ -56,6 +56,7 @@ int parser_read_uint64_max(Parser *p, const config_setting_t *s, uint64_t minimu
 int parser_read_strv(Parser *p, const config_setting_t *s, char ***ret);
 int parser_read_hardening(Parser *p, const config_setting_t *s, Hardening *ret);     /* "default", ... */
 int parser_read_env_files(Parser *p, const config_setting_t *s, char ***ret);       /* `env_file` names */
+int parser_read_log_format(Parser *p, const config_setting_t *s, bool *ret_text);  /* "auto" or "text" */
 int parser_read_secret_env(Parser *p, const config_setting_t *s, char ***ret);      /* `secret_env` */
 int parser_read_env(Parser *p, const config_setting_t *group, char ***env);     /* merges into *env */
 

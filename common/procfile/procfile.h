@@ -106,6 +106,8 @@ typedef struct Process {
         bool ready_set;                 /* `ready` was written */
         Hardening hardening;
         bool hardening_set;             /* `hardening` was written for the process */
+        bool log_text;                  /* resolved `log_format`: "text" (children write to journal streams) */
+        bool log_format_set;            /* `log_format` was written (for the process; resolved: anywhere) */
         char **writable;                /* `writable`: absolute paths the app may write besides dir and /tmp */
         char **env_files;               /* `env_file`: dotenv files read by the agent; "-path": optional */
         char **secret_env;              /* resolved: the app's `secret_env`, then the process's: "NAME=path",
@@ -146,6 +148,8 @@ typedef struct Procfile {
         char *default_process;
         bool autostart;         /* `autostart`: start with the system (only from the persistent directory) */
         Hardening hardening;    /* `hardening` of the app: its processes' unless they set their own */
+        bool log_text;          /* `log_format` of the app, likewise */
+        bool log_format_set;
         char **env_files;       /* `env_file` of the app: read before each process's own */
         char **secret_env;      /* `secret_env` of the app: "NAME=path", under each process's own */
         uint64_t log_rate_interval_s; /* `log_rate_limit`: journald's per-unit limit; 0: off (the default) */

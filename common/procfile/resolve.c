@@ -225,6 +225,10 @@ static int resolve_process_fields(const Procfile *p, Process *process, int auto_
         /* The app's hardening and env files, under the process's own. */
         if (!process->hardening_set)
                 process->hardening = p->hardening;
+        if (!process->log_format_set) {
+                process->log_text = p->log_text;
+                process->log_format_set = p->log_format_set;
+        }
         if (p->env_files) {
                 _cleanup_strv_free_ char **own = TAKE_PTR(process->env_files);
 

@@ -238,7 +238,7 @@ def check_units(out, case):
                     if want not in env:
                         problems.append("%s: no Environment= %r in %r" % (name, want, env))
                 extra = [unquote(v) for v in values(directives, b"Service", b"LogExtraFields")]
-                if extra != [b"PANDORA_APP=" + app, b"PANDORA_PROCESS=" + proc]:
+                if extra != [b"PANDORA_APP=" + app, b"PANDORA_PROCESS=" + proc, b"PANDORA_INSTANCE=%i"]:
                     problems.append("%s: LogExtraFields= %r" % (name, extra))
             if name.endswith(".socket"):
                 got = [specifiers(v) for v in values(directives, b"Socket", b"ListenStream")]

@@ -86,7 +86,7 @@ static void test_service_properties(void **state _unused_) {
         assert_number_property(web2, "WatchdogUSec", PROPERTY_U64, 2000000);
         assert_string_property(web2, "SyslogIdentifier", "shop-web");
         test_strv_equal(property(web2, "LogExtraFields", PROPERTY_BYTE_ARRAYS)->strv,
-                        STRV("PANDORA_APP=shop", "PANDORA_PROCESS=web"), "LogExtraFields");
+                        STRV("PANDORA_APP=shop", "PANDORA_PROCESS=web", "PANDORA_INSTANCE=2"), "LogExtraFields");
         assert_number_property(web2, "LogRateLimitIntervalUSec", PROPERTY_U64, 30000000);
         assert_number_property(web2, "LogRateLimitBurst", PROPERTY_U32, 500);
         test_strv_equal(property(web2, "RuntimeDirectory", PROPERTY_STRV)->strv, STRV("pandora-agent/shop-web@2"),

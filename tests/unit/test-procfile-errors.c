@@ -179,6 +179,9 @@ static void test_value_errors(void **state _unused_) {
         error_one("processes = { w = { entry = \"w\"; group = \"g\"; dynamic_user = true; }; };\n", 1,
                   "@F@:1: processes.w.dynamic_user: can't go with user or group: systemd allocates the user and "
                   "group of a dynamic_user process");
+        error_one("log_format = \"json\";\n", 1, "@F@:1: log_format: must be \"auto\" or \"text\"");
+        error_one("processes = { w = { entry = \"w\"; log_format = 1; }; };\n", 1,
+                  "@F@:1: processes.w.log_format: must be \"auto\" or \"text\"");
         error_one("secret_env = [ \"/etc/k\" ];\n", 1, "@F@:1: secret_env: must be a group of NAME = \"file\"");
         error_one("secret_env = { A = 1; };\n", 1,
                   "@F@:1: secret_env.A: must be the name of the file that holds the secret");

@@ -287,6 +287,7 @@ static void test_enum_strings(void **state _unused_) {
 static void test_production_settings(void **state _unused_) {
         _cleanup_(procfile_freep) Procfile *p = load(
                 "hardening = \"strict\";\n"
+                "log_format = \"text\";\n"
                 "env_file = [ \".env\", \"-.env.local\" ];\n"
                 "secret_env = { API_KEY = \"keys/api\"; DB = \"/etc/app-db\"; };\n"
                 "processes = {\n"
@@ -294,6 +295,7 @@ static void test_production_settings(void **state _unused_) {
                 "                secret_env = { DB = \"/etc/web-db\"; TOKEN = \"/etc/token\"; };\n"
                 "                writable = [ \"/var/lib/web\" ]; stderr_priority = \"err\"; };\n"
                 "        job = { entry = \"job\"; hardening = \"off\"; schedule = \"daily\"; persistent = true;\n"
+                "                log_format = \"auto\";\n"
                 "                stderr_priority = 4; };\n"
                 "};\n");
         const Process *web = process(p, "web"), *job = process(p, "job");
@@ -301,6 +303,9 @@ static void test_production_settings(void **state _unused_) {
         /* The app's hardening unless the process says otherwise; the app's env files first. */
         assert_int_equal(web->hardening, HARDENING_STRICT);
         assert_int_equal(job->hardening, HARDENING_OFF);
+        /* The app's log_format unless the process says otherwise. */
+        assert_true(web->log_text && web->log_format_set);
+        assert_true(!job->log_text && job->log_format_set);
         test_strv_equal(web->env_files, STRV(".env", "-.env.local", "web.env"), "web env_file");
         test_strv_equal(job->env_files, STRV(".env", "-.env.local"), "job env_file");
         /* The app's secrets under the process's own, as written (the renderer joins them with dir). */
