@@ -353,7 +353,11 @@ static void write_socket(const Renderer *r, const Process *process, FILE *f) {
 
         if (what)
                 write_unit_head(r, f, what);
-        fprintf(f, "PartOf=%s.target\n\n[Socket]\n", r->procfile->app);
+        /* No start rate limit: a start of the target asks for each socket up to three times (its
+         * Wants=, the starter, the instance's Requires=), so systemd's default of 5 starts in 10 s
+         * failed the third restart of an app in a row. A socket that can't bind fails at once
+         * anyway, and its instance's restarts have their own limit (restart_burst). */
+        fprintf(f, "PartOf=%s.target\nStartLimitIntervalSec=0\n\n[Socket]\n", r->procfile->app);
         STRV_FOREACH(a, process->listen) {
                 fputs("ListenStream=", f);
                 unit_write_verbatim(f, *a);
@@ -411,7 +415,10 @@ static void write_waiter(const Renderer *r, const Process *unused _unused_, FILE
 
         write_unit_head(r, f, start ? "start: starting the target waits for its instances"
                                     : "stop: stopping the target waits for its instances");
-        fprintf(f, "PartOf=%s.target\n", app);
+        /* No start rate limit: each start of the target runs the starter (and the stopper) once, so
+         * systemd's default of 5 starts in 10 s failed the sixth restart of an app in a row
+         * (start-limit-hit); the instances keep their own limits (restart_burst). */
+        fprintf(f, "PartOf=%s.target\nStartLimitIntervalSec=0\n", app);
         /* The target wants only its instances; the starter brings the stopper along. */
         if (start)
                 fprintf(f, "Wants=%s-down.service\n", app);

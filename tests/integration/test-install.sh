@@ -44,7 +44,7 @@ print(" ".join(sorted(seen)))
 
 fails_to_start() { ! sandbox_run systemctl start "$1" 2>/dev/null; }
 
-tap_plan 23
+tap_plan 24
 tap_ok "the box boots" sandbox_boot
 [[ -n ${SANDBOX_PID:-} ]] || tap_bail "no box, nothing else to check"
 tap_ok "the real agent is installed" sandbox_run test -x /usr/local/bin/pandora-agent
@@ -63,6 +63,14 @@ tap_is "$(active_instances)" \
 tap_is "$(sandbox_run systemctl show -p ActiveState --value shop-web@1.socket shop-web@2.socket shop-web@3.socket |
     tr -s '\n' ' ')" "active active active " "each instance's socket listens"
 tap_is "$(who_answers 30)" "web 1 web 2 web 3" "every web instance answers on the shared port"
+restart_often() {
+    local i
+    for ((i = 1; i <= 7; i++)); do
+        sandbox_run systemctl restart shop.target || { echo "restart $i failed"; return 1; }
+    done
+}
+tap_ok "systemctl restart shop.target 7 times in a row (more than systemd's default 5 starts in 10 s)" \
+    restart_often
 
 write_procfile 2
 tap_ok "pandora-gen with scale 2" sandbox_run pandora-gen /srv/shop/procfile
