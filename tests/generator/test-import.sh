@@ -21,13 +21,8 @@ unset SYSTEMD_SCOPE PANDORA_DEV
 export DEFAULT_WORKER_COUNT=2 PANDORA_AGENT_PATH=/usr/bin/pandora-agent
 mkdir -p "$scratch/nobin"
 
-n=0 failed=0
-check() {   # check DESCRIPTION CMD...
-    local d=$1
-    shift
-    n=$((n + 1))
-    if "$@"; then echo "ok $n - $d"; else echo "not ok $n - $d"; failed=1; fi
-}
+# shellcheck source-path=SCRIPTDIR source=tap.sh
+source "$(dirname "$0")/tap.sh"
 skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP no node in PATH"; }
 # is FILE TEXT: FILE holds exactly TEXT (and a newline), else the difference is shown.
 is() { diff -u <(printf '%s\n' "$2") "$1" | sed 's/^/# /' && [ "${PIPESTATUS[0]}" = 0 ]; }

@@ -15,13 +15,8 @@ export PANDORA_AGENT_PATH=/usr/bin/pandora-agent PANDORA_PROCFILE_DIRS=$scratch/
 mkdir -p "$scratch/etc" "$scratch/run" "$scratch/bin" "$scratch/out"
 ln -s "$gen" "$scratch/bin/pandora-generator"
 
-n=0 failed=0
-check() {   # check DESCRIPTION CMD...
-    local d=$1
-    shift
-    n=$((n + 1))
-    if "$@"; then echo "ok $n - $d"; else echo "not ok $n - $d"; failed=1; fi
-}
+# shellcheck source-path=SCRIPTDIR source=tap.sh
+source "$(dirname "$0")/tap.sh"
 
 printf 'app = "a";\nprocesses = { b-c = { entry = "w"; scale = 2; }; };\n' >"$scratch/run/a.procfile"
 printf 'processes = { c = { entry = "w"; }; };\n' >"$scratch/run/a-b.procfile"
