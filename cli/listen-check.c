@@ -179,10 +179,9 @@ static char *socket_owner(uint64_t inode) {
 
 /* Whether the app's own socket unit is running (the group's, or its first instance's): then it holds
  * its addresses, and whether another program also wants them is not for the probe to find out. */
-static bool own_socket_active(Manager *m, const char *app, const Process *process) {
+static bool own_socket_active(Manager *m, const Procfile *p, const Process *process) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        _cleanup_free_ char *state = NULL, *unit = strprintf(unit_socket_per_instance(process) ? "%s-%s@1.socket" :
-                                                             "%s-%s.socket", app, process->name);
+        _cleanup_free_ char *state = NULL, *unit = unit_socket_name(p, process, 1);
 
         return unit && manager_active_state(m, unit, &state, &error) >= 0 && state &&
                !streq(state, "inactive") && !streq(state, "failed");
@@ -192,7 +191,7 @@ void listen_check_warn(Manager *m, const Procfile *p) {
         for (size_t i = 0; i < p->n_processes; i++) {
                 const Process *process = p->processes[i];
 
-                if (!process->listen || own_socket_active(m, p->app, process))
+                if (!process->listen || own_socket_active(m, p, process))
                         continue;
                 STRV_FOREACH(spec, process->listen) {
                         _cleanup_free_ char *owner = NULL;

@@ -164,8 +164,7 @@ bool unit_socket_per_instance(const Process *p) {
         return true;
 }
 
-/* The socket unit of instance n of a listening process: its own, or the group's shared one. */
-static char *socket_unit(const Procfile *p, const Process *process, unsigned n) {
+char *unit_socket_name(const Procfile *p, const Process *process, unsigned n) {
         return unit_socket_per_instance(process) ? strprintf("%s-%s@%u.socket", p->app, process->name, n) :
                                                    strprintf("%s-%s.socket", p->app, process->name);
 }
@@ -383,13 +382,13 @@ static void write_app_units(const Renderer *r, FILE *f, bool start) {
                 /* What the target wants: a group at scale 0 has no instance, and its socket stays off. */
                 if (!process->starts || process->scale == 0 || (start && process->schedule))
                         continue;
-                if (process->listen && !own && (socket = socket_unit(p, process, 1))) {
+                if (process->listen && !own && (socket = unit_socket_name(p, process, 1))) {
                         fputc(' ', f);
                         unit_write_exec_word(f, socket);
                 }
                 for (unsigned n = 1; n <= process->scale; n++) {
                         _cleanup_free_ char *unit = strprintf("%s-%s@%u.service", p->app, process->name, n);
-                        _cleanup_free_ char *its_socket = own ? socket_unit(p, process, n) : NULL;
+                        _cleanup_free_ char *its_socket = own ? unit_socket_name(p, process, n) : NULL;
 
                         if (its_socket) {
                                 fputc(' ', f);

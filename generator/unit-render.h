@@ -39,6 +39,10 @@ typedef struct RenderOptions {
  * `listen` address is an IP one. Otherwise (a UNIX path) the group shares APP-PROCESS.socket. */
 bool unit_socket_per_instance(const Process *p);
 
+/* The socket unit of instance n of listening process: its own (APP-PROCESS@n.socket), or the group's
+ * shared APP-PROCESS.socket. NULL: out of memory. */
+char *unit_socket_name(const Procfile *p, const Process *process, unsigned n);
+
 /* Renders every unit and symlink of the app. Returns 0 or -ENOMEM. */
 int unit_render(const Procfile *p, const RenderOptions *o, UnitSet **ret);
 
