@@ -11,73 +11,11 @@
 
 #include "common/strv.h"
 #include "observe/agent.h"
+#include "observe/properties.h"
 
 #define AGENT_INTERFACE "io.pandora.Agent1"
 #define METRICS_INTERFACE "io.pandora.Metrics1"
 #define SERVICE_INTERFACE "io.pandora.Service1"
-
-/* Reads the value of a {sv} entry whose variant holds the basic type type into ret; any other content
- * is skipped and -EBADMSG returned, so one odd property does not spoil the rest. */
-static int read_variant(sd_bus_message *m, char type, void *ret) {
-        const char *contents;
-        char t[2] = { type, '\0' };
-        int r;
-
-        r = sd_bus_message_peek_type(m, NULL, &contents);
-        if (r < 0)
-                return r;
-        if (!streq(contents, t)) {
-                r = sd_bus_message_skip(m, "v");
-                return r < 0 ? r : -EBADMSG;
-        }
-        return sd_bus_message_read(m, "v", t, ret);
-}
-
-static int read_variant_string(sd_bus_message *m, char **ret) {
-        const char *s;
-        char *copy;
-        int r;
-
-        r = read_variant(m, 's', &s);
-        if (r < 0)
-                return r;
-        copy = strdup(s);
-        if (!copy)
-                return -ENOMEM;
-        free(*ret);
-        *ret = copy;
-        return 0;
-}
-
-/* Calls handle(m, property, userdata) for each {sv} of an a{sv}, positioned before the variant; handle
- * reads or skips it. */
-typedef int (*PropertyHandler)(sd_bus_message *m, const char *property, void *userdata);
-
-static int for_each_property(sd_bus_message *m, PropertyHandler handle, void *userdata) {
-        int r;
-
-        r = sd_bus_message_enter_container(m, 'a', "{sv}");
-        if (r < 0)
-                return r;
-        while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
-                const char *property;
-
-                r = sd_bus_message_read(m, "s", &property);
-                if (r < 0)
-                        return r;
-                r = handle(m, property, userdata);
-                if (r == -EBADMSG)
-                        r = 0;  /* a property of another type than ours: skipped */
-                if (r < 0)
-                        return r;
-                r = sd_bus_message_exit_container(m);
-                if (r < 0)
-                        return r;
-        }
-        if (r < 0)
-                return r;
-        return sd_bus_message_exit_container(m);
-}
 
 /* ---- io.pandora.Agent1 ---- */
 
@@ -85,9 +23,9 @@ static int agent_property(sd_bus_message *m, const char *property, void *userdat
         ObserveInstance *i = userdata;
 
         if (streq(property, "State"))
-                return read_variant_string(m, &i->agent_state);
+                return observe_read_variant_string(m, &i->agent_state);
         if (streq(property, "StartedAt"))
-                return read_variant(m, 't', &i->agent_started_usec);
+                return observe_read_variant(m, 't', &i->agent_started_usec);
         return sd_bus_message_skip(m, "v");
 }
 
@@ -153,7 +91,7 @@ static int read_metrics(sd_bus_message *m, ObserveInstance *i) {
         MetricsRead mr = { .instance = i };
         int r;
 
-        r = for_each_property(m, metrics_property, &mr);
+        r = observe_for_each_property(m, metrics_property, &mr);
         absent = mr.absent;
         if (r < 0)
                 return r;
@@ -272,7 +210,7 @@ static int read_counters(sd_bus_message *m, ObserveService *s) {
         r = sd_bus_message_enter_container(m, 'v', "a{sv}");
         if (r < 0)
                 return r;
-        r = for_each_property(m, raw_counter, &rc);
+        r = observe_for_each_property(m, raw_counter, &rc);
         items = rc.items;
         if (r < 0)
                 return r;
@@ -290,17 +228,17 @@ static int service_property(sd_bus_message *m, const char *property, void *userd
         ObserveService *s = userdata;
 
         if (streq(property, "Name"))
-                return read_variant_string(m, &s->name);
+                return observe_read_variant_string(m, &s->name);
         if (streq(property, "Kind"))
-                return read_variant_string(m, &s->kind);
+                return observe_read_variant_string(m, &s->kind);
         if (streq(property, "State"))
-                return read_variant_string(m, &s->state);
+                return observe_read_variant_string(m, &s->state);
         if (streq(property, "Starts"))
-                return read_variant(m, 't', &s->starts);
+                return observe_read_variant(m, 't', &s->starts);
         if (streq(property, "Failures"))
-                return read_variant(m, 't', &s->failures);
+                return observe_read_variant(m, 't', &s->failures);
         if (streq(property, "StartDurationUSec"))
-                return read_variant(m, 't', &s->start_duration_usec);
+                return observe_read_variant(m, 't', &s->start_duration_usec);
         if (streq(property, "Counters"))
                 return read_counters(m, s);
         return sd_bus_message_skip(m, "v");
@@ -316,7 +254,7 @@ static int read_service(sd_bus_message *m, ObserveInstance *i) {
         i->services = grown;
         s = &i->services[i->n_services++];
         *s = (ObserveService) {};
-        r = for_each_property(m, service_property, s);
+        r = observe_for_each_property(m, service_property, s);
         if (r < 0)
                 return r;
         if (!s->name)
@@ -334,7 +272,7 @@ static int read_interface(sd_bus_message *m, ObserveInstance *i) {
         if (r < 0)
                 return r;
         if (streq(interface, AGENT_INTERFACE))
-                return for_each_property(m, agent_property, i);
+                return observe_for_each_property(m, agent_property, i);
         if (streq(interface, METRICS_INTERFACE))
                 return read_metrics(m, i);
         if (streq(interface, SERVICE_INTERFACE))

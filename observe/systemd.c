@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "common/strv.h"
+#include "observe/properties.h"
 #include "observe/systemd.h"
 
 #define UNIT_PATH_PREFIX "/org/freedesktop/systemd1/unit"
@@ -135,71 +136,34 @@ int systemd_read_strv_property(sd_bus_message *reply, char ***ret) {
         return strv_extend_strv(ret, l);
 }
 
-/* Reads the variant of the current {sv} when it has type type; skips it otherwise. */
-static int read_typed(sd_bus_message *m, const char *type, void *ret) {
-        const char *contents;
-        int r;
+static int service_property(sd_bus_message *m, const char *name, void *userdata) {
+        ObserveInstance *i = userdata;
 
-        r = sd_bus_message_peek_type(m, NULL, &contents);
-        if (r < 0)
-                return r;
-        if (!streq(contents, type))
-                return sd_bus_message_skip(m, "v");
-        return sd_bus_message_read(m, "v", type, ret);
-}
-
-static int read_typed_string(sd_bus_message *m, char **ret) {
-        const char *s = NULL;
-        int r;
-
-        r = read_typed(m, "s", &s);
-        if (r < 0 || !s)
-                return r;
-        free(*ret);
-        *ret = strdup(s);
-        return *ret ? 0 : -ENOMEM;
-}
-
-static int service_property(sd_bus_message *m, const char *name, ObserveInstance *i) {
         if (streq(name, "MainPID"))
-                return read_typed(m, "u", &i->main_pid);
+                return observe_read_variant(m, 'u', &i->main_pid);
         if (streq(name, "NRestarts"))
-                return read_typed(m, "u", &i->n_restarts);
+                return observe_read_variant(m, 'u', &i->n_restarts);
         if (streq(name, "ExecMainStartTimestamp"))
-                return read_typed(m, "t", &i->start_usec);
+                return observe_read_variant(m, 't', &i->start_usec);
         if (streq(name, "ExecMainCode"))
-                return read_typed(m, "i", &i->exit_code);
+                return observe_read_variant(m, 'i', &i->exit_code);
         if (streq(name, "ExecMainStatus"))
-                return read_typed(m, "i", &i->exit_status);
+                return observe_read_variant(m, 'i', &i->exit_status);
         if (streq(name, "Result"))
-                return read_typed_string(m, &i->result);
+                return observe_read_variant_string(m, &i->result);
         if (streq(name, "StatusText"))
-                return read_typed_string(m, &i->status_text);
+                return observe_read_variant_string(m, &i->status_text);
         return sd_bus_message_skip(m, "v");
 }
 
 int systemd_read_service(sd_bus_message *reply, ObserveInstance *i) {
         int r;
 
-        r = sd_bus_message_enter_container(reply, 'a', "{sv}");
-        if (r < 0)
-                return r;
-        while ((r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
-                const char *name;
-
-                r = sd_bus_message_read(reply, "s", &name);
-                if (r >= 0)
-                        r = service_property(reply, name, i);
-                if (r >= 0)
-                        r = sd_bus_message_exit_container(reply);
-                if (r < 0)
-                        return r;
-        }
+        r = observe_for_each_property(reply, service_property, i);
         if (r < 0)
                 return r;
         i->have_service = true;
-        r = sd_bus_message_exit_container(reply);
-        return r < 0 ? r : 0;
+        return 0;
 }
 
 int systemd_read_u32_property(sd_bus_message *reply, uint32_t *ret) {
