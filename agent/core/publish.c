@@ -7,7 +7,6 @@
  * The bus is optional: an instance that can't reach it runs all the same, and bus/connect.c retries. */
 
 #include <inttypes.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -227,33 +226,29 @@ static void source_on_name(void *userdata, const char *name, int result) {
                             strerror(-result));
 }
 
-/* The unit we run in, and whether it belongs to a user manager (then its bus is the user bus). */
 /* The unit from the last component of our cgroup v2 path ("0::/.../shop-web@1.service"): what
  * sd_pid_get_unit() finds too, but without /proc/1, which ProtectProc=invisible hides from an
  * instance that runs as a user. Under a user manager the path passes through "user@UID.service". */
 static int unit_from_own_cgroup(char **ret, bool *ret_user) {
-        _cleanup_fclose_ FILE *f = fopen("/proc/self/cgroup", "re");
-        char line[4096];
+        const MetricsSources sources = { METRICS_PROC_ROOT, METRICS_CGROUP_ROOT };
+        _cleanup_free_ char *cgroup = NULL;
+        const char *last, *suffix = ".service";
+        size_t n;
+        int r;
 
-        while (f && fgets(line, sizeof(line), f)) {
-                const char *suffix = ".service";
-                char *last;
-                size_t n;
-
-                if (strncmp(line, "0::/", 4) != 0)
-                        continue;
-                line[strcspn(line, "\n")] = '\0';
-                last = strrchr(line, '/') + 1;
-                n = strlen(last);
-                if (n <= strlen(suffix) || !streq(last + n - strlen(suffix), suffix))
-                        return -ENOENT;
-                *ret_user = strstr(line, "/user@") != NULL;
-                *ret = strdup(last);
-                return *ret ? 0 : -ENOMEM;
-        }
-        return -ENOENT;
+        r = metrics_read_cgroup_path(&sources, getpid(), &cgroup);
+        if (r < 0)
+                return r;
+        last = strrchr(cgroup, '/') + 1;
+        n = strlen(last);
+        if (n <= strlen(suffix) || !streq(last + n - strlen(suffix), suffix))
+                return -ENOENT;
+        *ret_user = strstr(cgroup, "/user@") != NULL;
+        *ret = strdup(last);
+        return *ret ? 0 : -ENOMEM;
 }
 
+/* The unit we run in, and whether it belongs to a user manager (then its bus is the user bus). */
 static void find_unit(Context *c, bool *ret_user) {
         *ret_user = sd_pid_get_user_unit(0, &c->unit) >= 0;
         if (!*ret_user && sd_pid_get_unit(0, &c->unit) < 0 && unit_from_own_cgroup(&c->unit, ret_user) < 0)
