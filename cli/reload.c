@@ -20,6 +20,7 @@
 #include "common/control.h"
 #include "common/path-util.h"
 #include "common/procfile/procfile.h"
+#include "common/string-util.h"
 #include "common/strv.h"
 #include "generator/log.h"
 #include "generator/search-path.h"
@@ -44,15 +45,13 @@ static uint64_t now_usec(void) {
         return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
 }
 
-/* $RUNTIME_DIRECTORY of the instance, as its unit's RuntimeDirectory=pandora-agent/%N makes it. */
+/* The control socket of the instance, in its $RUNTIME_DIRECTORY. NULL: out of memory, or no
+ * $XDG_RUNTIME_DIR for --user. */
 static char *control_path(const Reload *r, const char *process, unsigned instance) {
-        const char *base = r->options->user ? getenv("XDG_RUNTIME_DIR") : "/run";
-        char *path;
+        _cleanup_free_ char *unit = strprintf("%s-%s@%u", r->app, process, instance);
+        char *path = NULL;
 
-        if (!base)
-                return NULL;
-        if (asprintf(&path, "%s/pandora-agent/%s-%s@%u/%s", base, r->app, process, instance,
-                     CONTROL_SOCKET_NAME) < 0)
+        if (!unit || agent_runtime_path(r->options->user, unit, CONTROL_SOCKET_NAME, &path) < 0)
                 return NULL;
         return path;
 }

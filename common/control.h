@@ -6,9 +6,16 @@
  * "RESTART text" (the change needs the unit restarted) or "BUSY text". The agent serves it
  * (agent/control/); `pandora-agent --reload` (ExecReload=) and `pandora-gen --reload` ask it. */
 
+#include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #define CONTROL_SOCKET_NAME "control.sock"
+
+/* The file name in the runtime directory of unit's agent, as RuntimeDirectory=pandora-agent/%N makes
+ * it: under /run, or $XDG_RUNTIME_DIR for a unit of a user manager; unit with or without ".service".
+ * Returns 0, -ENXIO (user, and no absolute $XDG_RUNTIME_DIR) or -ENOMEM. */
+int agent_runtime_path(bool user, const char *unit, const char *name, char **ret);
 
 typedef enum ControlAnswer {
         CONTROL_OK,

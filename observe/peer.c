@@ -13,26 +13,19 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "common/control.h"
 #include "observe/peer.h"
 
 #define PEER_SOCKET_NAME "bus.sock"
 
 int observe_peer_socket(bool user, const char *unit, char **ret) {
-        const char *base = "/run";
-        size_t n = strlen(unit);
         struct stat st;
         char *path;
+        int r;
 
-        if (user) {
-                base = getenv("XDG_RUNTIME_DIR");
-                if (!base || base[0] != '/')
-                        return -ENXIO;
-        }
-        /* %N: the unit's name without its type suffix. */
-        if (n > strlen(".service") && streq(unit + n - strlen(".service"), ".service"))
-                n -= strlen(".service");
-        if (asprintf(&path, "%s/pandora-agent/%.*s/" PEER_SOCKET_NAME, base, (int) n, unit) < 0)
-                return -ENOMEM;
+        r = agent_runtime_path(user, unit, PEER_SOCKET_NAME, &path);
+        if (r < 0)
+                return r;
         if (lstat(path, &st) < 0 || !S_ISSOCK(st.st_mode)) {
                 free(path);
                 return -ENOENT;
