@@ -14,16 +14,17 @@
 
 #include "common/control.h"
 #include "common/macro.h"
+#include "common/string-util.h"
 
 int agent_runtime_path(bool user, const char *unit, const char *name, char **ret) {
-        const char *base = user ? getenv("XDG_RUNTIME_DIR") : "/run", *suffix = ".service";
+        const char *base = user ? getenv("XDG_RUNTIME_DIR") : "/run";
         size_t n = strlen(unit);
 
         if (!base || base[0] != '/')
                 return -ENXIO;
         /* %N: the unit's name without its type suffix. */
-        if (n > strlen(suffix) && streq(unit + n - strlen(suffix), suffix))
-                n -= strlen(suffix);
+        if (string_has_suffix(unit, ".service"))
+                n -= strlen(".service");
         if (asprintf(ret, "%s/pandora-agent/%.*s/%s", base, (int) n, unit, name) < 0)
                 return -ENOMEM;
         return 0;

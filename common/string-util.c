@@ -112,6 +112,12 @@ char *strprintf(const char *format, ...) {
         return k < 0 ? NULL : s;
 }
 
+bool string_has_suffix(const char *s, const char *suffix) {
+        size_t n = strlen(s), k = strlen(suffix);
+
+        return n >= k && streq(s + n - k, suffix);
+}
+
 bool string_has_control(const char *s) {
         for (; *s; s++)
                 if ((unsigned char) *s < 0x20 || *s == 0x7f)

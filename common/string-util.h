@@ -26,6 +26,9 @@ void format_double(char out[static 32], double d);
 /* Returns a new string formatted as printf() would, or NULL when out of memory. */
 char *strprintf(const char *format, ...) _printf_(1, 2);
 
+/* Whether s ends with suffix. */
+bool string_has_suffix(const char *s, const char *suffix) _pure_;
+
 /* Whether s holds a control character (below 0x20, or DEL): what must not reach a unit unescaped. */
 bool string_has_control(const char *s) _pure_;
 

@@ -157,22 +157,16 @@ static char *help_replace(const char *help, const char *from, const char *to) {
         return strprintf("%.*s%s%s", (int) (at - help), help, to, at + strlen(from));
 }
 
-static bool ends_with(const char *s, const char *suffix) {
-        size_t n = strlen(s), m = strlen(suffix);
-
-        return n >= m && streq(s + n - m, suffix);
-}
-
 int prom_indicator(const char *name, const char *help, PromIndicator *ret) {
         _cleanup_free_ char *stem = NULL, *snake = NULL, *family = NULL, *text = NULL;
         const char *unit = "";
         double divisor = 1;
 
-        if (ends_with(name, "USec")) {
+        if (string_has_suffix(name, "USec")) {
                 stem = strndup(name, strlen(name) - strlen("USec"));
                 unit = "_seconds";
                 divisor = 1e6;
-        } else if (ends_with(name, "Percent")) {
+        } else if (string_has_suffix(name, "Percent")) {
                 stem = strndup(name, strlen(name) - strlen("Percent"));
                 unit = "_ratio";
                 divisor = 100;

@@ -198,13 +198,6 @@ static int add_socket(ObserveApp *a, ObserveUnit *u) {
         return 0;
 }
 
-/* A group's socket or an instance's own: both end in ".socket"; the rest are instances. */
-static bool endswith_socket(const char *name) {
-        size_t n = strlen(name);
-
-        return n > strlen(".socket") && streq(name + n - strlen(".socket"), ".socket");
-}
-
 static int unit_found(ObserveUnit *u, void *userdata) {
         ObserveRequest *r = userdata;
         bool target;
@@ -220,7 +213,8 @@ static int unit_found(ObserveUnit *u, void *userdata) {
         /* A Wants= entry without a unit file, such as an instance of a template that went away. */
         if (!streq(u->load_state, "loaded"))
                 return 0;
-        return endswith_socket(u->name) ? add_socket(a, u) : add_instance(a, u);
+        /* A group's socket or an instance's own: both end in ".socket"; the rest are instances. */
+        return string_has_suffix(u->name, ".socket") ? add_socket(a, u) : add_instance(a, u);
 }
 
 static void on_states(sd_bus_message *reply, int error, void *userdata) {

@@ -17,6 +17,7 @@
 #include "agent/lifecycle/exec-service.h"
 #include "agent/lifecycle/module-service.h"
 #include "agent/log/log.h"
+#include "common/string-util.h"
 #include "common/strv.h"
 
 /* Samples every 10 s; retries an unreachable bus every 250 ms, so that a restarted dbus finds the agent
@@ -232,16 +233,14 @@ static void source_on_name(void *userdata, const char *name, int result) {
 static int unit_from_own_cgroup(char **ret, bool *ret_user) {
         const MetricsSources sources = { METRICS_PROC_ROOT, METRICS_CGROUP_ROOT };
         _cleanup_free_ char *cgroup = NULL;
-        const char *last, *suffix = ".service";
-        size_t n;
+        const char *last;
         int r;
 
         r = metrics_read_cgroup_path(&sources, getpid(), &cgroup);
         if (r < 0)
                 return r;
         last = strrchr(cgroup, '/') + 1;
-        n = strlen(last);
-        if (n <= strlen(suffix) || !streq(last + n - strlen(suffix), suffix))
+        if (!string_has_suffix(last, ".service"))
                 return -ENOENT;
         *ret_user = strstr(cgroup, "/user@") != NULL;
         *ret = strdup(last);

@@ -9,18 +9,13 @@
 
 #include "common/procfile/foreign.h"
 #include "common/procfile/internal.h"
-
-static bool has_suffix(const char *s, const char *suffix) {
-        size_t n = strlen(s), k = strlen(suffix);
-
-        return n >= k && streq(s + n - k, suffix);
-}
+#include "common/string-util.h"
 
 bool procfile_is_pandora_js(const char *path, const char *text, size_t size) {
         /* What every procfile.js has somewhere: it must export a function (Pandora.js asserts it). */
         static const char *const markers[] = { "module.exports", "exports.default", "export default" };
 
-        if (has_suffix(path, ".js") || has_suffix(path, ".cjs") || has_suffix(path, ".mjs"))
+        if (string_has_suffix(path, ".js") || string_has_suffix(path, ".cjs") || string_has_suffix(path, ".mjs"))
                 return true;
         for (size_t i = 0; i < ELEMENTSOF(markers); i++)
                 if (memmem(text, size, markers[i], strlen(markers[i])))

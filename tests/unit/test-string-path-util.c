@@ -151,6 +151,10 @@ static void test_utf8_and_control(void **state _unused_) {
         assert_true(string_has_control("a\nb"));
         assert_true(string_has_control("\x1b[0m"));
         assert_true(string_has_control("del\x7f"));
+        assert_true(string_has_suffix("shop-web@1.socket", ".socket"));
+        assert_true(string_has_suffix(".socket", ".socket"));
+        assert_false(string_has_suffix("socket", ".socket"));
+        assert_false(string_has_suffix("shop-web@1.service", ".socket"));
 }
 
 int main(void) {
