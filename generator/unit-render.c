@@ -187,6 +187,7 @@ static void write_target(const Renderer *r, const Process *unused _unused_, FILE
                         "Requires=%s-up.service\nAfter=%s-up.service\n", p->app, p->app);
         for (size_t i = 0; i < p->n_processes; i++) {
                 const Process *process = p->processes[i];
+                bool own = unit_socket_per_instance(process);
 
                 if (!process->starts || process->scale == 0)
                         continue;
@@ -195,10 +196,10 @@ static void write_target(const Renderer *r, const Process *unused _unused_, FILE
                         fprintf(f, "Wants=%s-%s.timer\n", p->app, process->name);
                         continue;
                 }
-                if (process->listen && !unit_socket_per_instance(process))
+                if (process->listen && !own)
                         fprintf(f, "Wants=%s-%s.socket\n", p->app, process->name);
                 for (unsigned n = 1; n <= process->scale; n++) {
-                        if (unit_socket_per_instance(process))
+                        if (own)
                                 fprintf(f, "Wants=%s-%s@%u.socket\n", p->app, process->name, n);
                         fprintf(f, "Wants=%s-%s@%u.service\n", p->app, process->name, n);
                 }
@@ -279,7 +280,8 @@ static void write_credentials(const Renderer *r, const Process *process, FILE *f
 }
 
 static void write_service(const Renderer *r, const Process *process, FILE *f) {
-        const char *app = r->procfile->app;
+        /* The instance's own socket, APP-PROCESS@%i.socket, or the group's APP-PROCESS.socket. */
+        const char *app = r->procfile->app, *instance_socket = unit_socket_per_instance(process) ? "@%i" : "";
         _cleanup_free_ char *what = NULL;
 
         what = strprintf("%s instance %%i", process->name);
@@ -287,9 +289,8 @@ static void write_service(const Renderer *r, const Process *process, FILE *f) {
                 write_unit_head(r, f, what);
         fprintf(f, "PartOf=%s.target\n", app);
         if (process->listen)
-                fprintf(f, "Requires=%s-%s%s.socket\nAfter=%s-%s%s.socket\n", app, process->name,
-                        unit_socket_per_instance(process) ? "@%i" : "", app, process->name,
-                        unit_socket_per_instance(process) ? "@%i" : "");
+                fprintf(f, "Requires=%s-%s%s.socket\nAfter=%s-%s%s.socket\n", app, process->name, instance_socket,
+                        app, process->name, instance_socket);
         write_order(r, process, f);
         fprintf(f, "StartLimitIntervalSec=%" PRIu64 "s\nStartLimitBurst=%" PRIu64 "\n",
                 process->restart_interval_s, process->restart_burst);
@@ -326,8 +327,7 @@ static void write_service(const Renderer *r, const Process *process, FILE *f) {
         fputs("RuntimeDirectory=pandora-agent/%N\n", f);
         write_credentials(r, process, f);
         if (process->listen)
-                fprintf(f, "Sockets=%s-%s%s.socket\n", app, process->name,
-                        unit_socket_per_instance(process) ? "@%i" : "");
+                fprintf(f, "Sockets=%s-%s%s.socket\n", app, process->name, instance_socket);
         if (process->user) {
                 fputs("User=", f);
                 unit_write_verbatim(f, process->user);
@@ -462,14 +462,13 @@ static bool has_instances(const Procfile *p) {
 
 static int render_process(Renderer *r, const Process *process) {
         const char *app = r->procfile->app, *name = process->name;
+        bool own = unit_socket_per_instance(process);
         int k;
 
         k = render_into(r, process, strprintf("%s-%s@.service", app, name), write_service);
         if (k < 0)
                 return k;
         if (process->listen) {
-                bool own = unit_socket_per_instance(process);
-
                 k = render_into(r, process, strprintf(own ? "%s-%s@.socket" : "%s-%s.socket", app, name),
                                 write_socket);
                 if (k < 0)
@@ -485,7 +484,7 @@ static int render_process(Renderer *r, const Process *process) {
         for (unsigned n = 1; n <= process->scale; n++) {
                 k = set_add_link(r->set, strprintf("%s.target.wants/%s-%s@%u.service", app, app, name, n),
                                  strprintf("../%s-%s@.service", app, name));
-                if (k >= 0 && unit_socket_per_instance(process))
+                if (k >= 0 && own)
                         k = set_add_link(r->set, strprintf("%s.target.wants/%s-%s@%u.socket", app, app, name, n),
                                          strprintf("../%s-%s@.socket", app, name));
                 if (k < 0)
